@@ -1,0 +1,64 @@
+"""Greetings: a personal, signed card in every parcel, with a QR code back to its packer."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import commands, defaults, errors, extensions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, instance config, GREETINGS_* env, then test overrides."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("GREETINGS_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("GREETINGS")
+    app.config.update(test_config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    _derive_settings(app)
+
+    extensions.init_app(app)
+    from . import api, intake, system
+
+    for blueprint in (system.bp, intake.bp, api.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    commands.init_app(app)
+    return app
+
+
+def _derive_settings(app):
+    """Turn the documented settings into the names Flask and its extensions read."""
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{Path(app.instance_path) / 'greetings.sqlite'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["WEBHOOK_MAX_BYTES"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def normalise_database_url(url):
+    """Point plain postgres URLs at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret_key(instance_path):
+    """Read the deployment's random key from the instance folder, making it once."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

@@ -1,0 +1,20 @@
+"""Built-in configuration; instance/config.py and GREETINGS_* variables override it."""
+
+# None means: the SQLite file greetings.sqlite in the instance folder.
+DATABASE_URL = None
+# None means: a random key generated once and kept in the instance folder.
+SECRET_KEY = None
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+# Order bodies above this are refused with 413 before they are read any further.
+WEBHOOK_MAX_BYTES = 1024 * 1024
+# Standard Webhooks: deliveries whose timestamp is further off than this are refused.
+WEBHOOK_TOLERANCE_SECONDS = 5 * 60
+# Language of orders that carry none (WooCommerce) when the integration sets no default.
+DEFAULT_LANGUAGE = "en"
+LANGUAGES = ["da", "en", "de", "sv", "nb"]
+RETENTION_DAYS = 180
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_SYNCHRONOUS = "FULL"
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -1,0 +1,84 @@
+"""`flask --app greetings demo`: a deployment to click around in, made idempotently."""
+
+import base64
+import contextlib
+import secrets
+from datetime import timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from .api.tokens import create_token
+from .commands import add_integration
+from .extensions import db
+from .intake.payloads import ItemIn, OrderIn
+from .intake.store import DuplicateDelivery, upsert_order
+from .models import ApiToken, Integration, IntegrationKind, utcnow
+
+DEMO_ORDERS = [
+    ("1001", "Søren", "Kjærgård", "da", "DK", [("Kaffebønner, mørk ristning 500 g", 2)]),
+    ("1002", "Jürgen", "Weißmüller", "de", "DK", [("Espressokande", 1), ("Filtre", 3)]),
+    ("1003", "Ingeborg Kristine Marie-Louise", "Aabakken-Sødergren Bjørnstad-Ødegård", "nb",
+     "NO", [("Ullsokker i alpakka", 2)]),
+    ("1004", "Astrid", "Lindqvist", "sv", "SE", [("Teburk i plåt", 1)]),
+    ("1005", "Emma", "Clarke", "en", "GB", [("Cold brew bottle", 1)]),
+    ("1006", None, None, "en", "US", [("Gift card", 1)]),
+]
+
+
+@click.command("demo")
+def demo():
+    """Load demo data (integrations, orders, an API token) and print where to go."""
+    erp = _integration("demo-erp", IntegrationKind.STANDARD)
+    _integration("demo-shopify", IntegrationKind.SHOPIFY)
+    _integration("demo-woo", IntegrationKind.WOOCOMMERCE)
+    now = utcnow()
+    for index, (number, first, last, language, country, items) in enumerate(DEMO_ORDERS):
+        order = OrderIn(
+            external_id=f"DEMO-{number}", number=number, first_name=first, last_name=last,
+            language=language, shipping_country=country, placed_at=now - timedelta(hours=index),
+            version=now - timedelta(days=1),
+            items=[ItemIn(name=name, quantity=quantity) for name, quantity in items],
+        )
+        # A second run repeats the same delivery keys: nothing is stored twice.
+        with contextlib.suppress(DuplicateDelivery):
+            upsert_order(erp, order, f"demo:{number}", None, 0)
+    token = _demo_token()
+    _print_welcome(token)
+
+
+def _integration(slug, kind) -> Integration:
+    found = db.session.execute(
+        select(Integration).where(Integration.slug == slug)).scalar_one_or_none()
+    if found is not None:
+        return found
+    if kind == IntegrationKind.STANDARD:
+        secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    else:
+        secret = secrets.token_urlsafe(24)
+    return add_integration(slug, kind, secret)
+
+
+def _demo_token():
+    exists = db.session.execute(
+        select(ApiToken).where(ApiToken.name == "demo")).scalar_one_or_none()
+    return None if exists else create_token("demo")
+
+
+def _print_welcome(token):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    click.echo("\nGreetings demo is ready.\n")
+    click.echo(f"  Service:      {base}/")
+    click.echo(f"  Health:       {base}/healthz")
+    for found in db.session.execute(select(Integration).order_by(Integration.slug)).scalars():
+        click.echo(f"  Webhook ({found.kind:<11}) {base}/webhooks/{found.slug}"
+                   f"   secret: {found.secrets[0].secret}")
+    click.echo(f"  Orders:       {len(DEMO_ORDERS)} demo orders, numbers "
+               f"{DEMO_ORDERS[0][0]}-{DEMO_ORDERS[-1][0]}")
+    if token:
+        click.echo(f"  API token:    {token}   (shown once; `token add NAME` makes another)")
+    else:
+        click.echo("  API token:    'demo' was made on the first run; "
+                   "`token add NAME` makes a new one")
+    click.echo("  Delivery log: flask --app greetings integration log demo-erp\n")

@@ -1,0 +1,126 @@
+"""What differs between senders: signature scheme, topics, de-duplication key, payload."""
+
+import hashlib
+import re
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from ..models import IntegrationKind, OrderStatus
+from . import signatures
+from .payloads import GenericOrder, OrderIn, to_utc
+from .shops import ShopifyOrder, WooDeleted, WooOrder
+
+WOO_PING = re.compile(rb"webhook_id=\d{1,20}")
+
+
+class Kind:
+    """The behaviour of one integration kind; subclasses fill in the differences."""
+
+    # Whether a signed but invalid payload is parked (202) instead of refused (422).
+    parks_invalid = True
+    topics: frozenset = frozenset()
+
+    def is_ping(self, headers, body) -> bool:
+        """Tell whether the request is the sender's unsigned connection test."""
+        return False
+
+    def verify(self, secrets, headers, body, tolerance) -> dict:
+        """Check the signature over the raw body; return what it vouches for."""
+        raise NotImplementedError
+
+    def topic(self, headers) -> str | None:
+        """Return the event the delivery reports."""
+        return None
+
+    def to_order(self, data, *, headers, signed, topic, integration) -> OrderIn:
+        """Validate the parsed JSON; raise pydantic's ValidationError when it fails."""
+        raise NotImplementedError
+
+    def dedup_key(self, *, headers, signed, topic, data, body) -> str:
+        """Return the key under which a repeat of this delivery is recognised."""
+        raise NotImplementedError
+
+
+class Standard(Kind):
+    parks_invalid = False
+
+    def verify(self, secrets, headers, body, tolerance):
+        msg_id, timestamp = signatures.verify_standard(secrets, headers, body, tolerance)
+        return {"id": msg_id, "timestamp": timestamp}
+
+    def to_order(self, data, *, headers, signed, topic, integration):
+        order = GenericOrder.model_validate(data).to_order()
+        if order.version is None:
+            # Without updated_at, the delivery's signed timestamp orders the versions.
+            order.version = datetime.fromtimestamp(signed["timestamp"], UTC).replace(tzinfo=None)
+        return order
+
+    def dedup_key(self, *, headers, signed, topic, data, body):
+        return signed["id"]
+
+
+class Shopify(Kind):
+    topics = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+
+    def verify(self, secrets, headers, body, tolerance):
+        signatures.verify_hmac_body(
+            secrets, headers.get("X-Shopify-Hmac-Sha256"), body, "X-Shopify-Hmac-Sha256")
+        return {}
+
+    def topic(self, headers):
+        return headers.get("X-Shopify-Topic")
+
+    def to_order(self, data, *, headers, signed, topic, integration):
+        order = ShopifyOrder.model_validate(data)
+        return order.to_order(topic, _iso_header(headers.get("X-Shopify-Triggered-At")))
+
+    def dedup_key(self, *, headers, signed, topic, data, body):
+        event = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
+        return event or "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+class WooCommerce(Kind):
+    topics = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
+
+    def is_ping(self, headers, body):
+        return "X-WC-Webhook-Signature" not in headers and WOO_PING.fullmatch(body.strip())
+
+    def verify(self, secrets, headers, body, tolerance):
+        signatures.verify_hmac_body(
+            secrets, headers.get("X-WC-Webhook-Signature"), body, "X-WC-Webhook-Signature")
+        return {}
+
+    def topic(self, headers):
+        return headers.get("X-WC-Webhook-Topic")
+
+    def to_order(self, data, *, headers, signed, topic, integration):
+        if topic == "order.deleted":
+            deleted = WooDeleted.model_validate(data)
+            return OrderIn(external_id=str(deleted.id), number=str(deleted.id),
+                           status=OrderStatus.DELETED, language=None)
+        return WooOrder.model_validate(data).to_order(integration.default_language)
+
+    def dedup_key(self, *, headers, signed, topic, data, body):
+        # The delivery id changes on every resend, so the order's own version is the key.
+        return f"{data.get('id')}:{topic}:{data.get('date_modified_gmt') or ''}"
+
+
+KINDS = {
+    IntegrationKind.STANDARD: Standard(),
+    IntegrationKind.SHOPIFY: Shopify(),
+    IntegrationKind.WOOCOMMERCE: WooCommerce(),
+}
+
+
+def _iso_header(value):
+    """Parse an ISO 8601 header into naive UTC; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return to_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
+        return None
+
+
+__all__ = ["KINDS", "Kind", "ValidationError"]
