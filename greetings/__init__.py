@@ -13,10 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config=None):
     """Build the app: defaults, instance config, GREETINGS_* env, then test overrides."""
+    instance_path = (
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("GREETINGS_INSTANCE_PATH")
+        or str(ROOT / "instance")
+    )
     app = Flask(
         __name__,
         instance_relative_config=True,
-        instance_path=os.environ.get("GREETINGS_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=os.path.abspath(instance_path),
         template_folder=str(ROOT / "templates"),
     )
     app.config.from_object(defaults)

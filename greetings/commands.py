@@ -5,6 +5,7 @@ import secrets
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -15,15 +16,14 @@ from .models import Delivery, Integration, IntegrationKind, IntegrationSecret
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or migrate the schema; safe to run again."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
-@click.group("integration")
-def integration():
-    """Manage the senders of orders."""
+integration = AppGroup("integration", help="Manage the senders of orders.")
 
 
 @integration.command("add")
@@ -108,9 +108,7 @@ def integration_log(slug, limit):
             click.echo(f"      {error.get('field')}: {error.get('message')}")
 
 
-@click.group("token")
-def token():
-    """Manage API tokens."""
+token = AppGroup("token", help="Manage API tokens.")
 
 
 @token.command("add")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .api.tokens import create_token
@@ -28,6 +29,7 @@ DEMO_ORDERS = [
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Load demo data (integrations, orders, an API token) and print where to go."""
     erp = _integration("demo-erp", IntegrationKind.STANDARD)

@@ -128,7 +128,8 @@ def _refuse_invalid(integration, kind, errors, body, topic) -> Answer:
     # read is kept for a person to look at instead of refused.
     _record(integration.id, integration.slug, 202, "parked", "payload failed validation",
             errors=errors, size=len(body), topic=topic,
-            parked_body=body.decode("utf-8", "replace"))
+            # PostgreSQL text cannot hold NUL.
+            parked_body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"))
     return Answer(202, {"outcome": "parked", "errors": errors})
 
 

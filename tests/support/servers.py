@@ -1,0 +1,152 @@
+"""Real servers for tests and benchmarks: a throwaway PostgreSQL and a gunicorn.
+
+Both bind to 127.0.0.1 on a free port and live in a temporary folder, so test runs and
+benchmarks never share state with each other or with a developer's own database.
+"""
+
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_bindir() -> Path | None:
+    """Find the PostgreSQL server binaries (Debian keeps them out of PATH)."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    if candidates:
+        return Path(candidates[-1]).parent
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+class PostgresServer:
+    """A PostgreSQL cluster made with initdb in a temp dir, serving on a free port."""
+
+    def __init__(self, fsync: bool = False):
+        self.bindir = postgres_bindir()
+        if self.bindir is None:
+            raise FileNotFoundError("initdb not found: install Debian's postgresql package")
+        # Directly under /tmp: the `postgres` user cannot enter pytest's private temp dirs.
+        self.base_dir = Path(tempfile.mkdtemp(prefix="greetings-pg-"))
+        self.data_dir = self.base_dir / "data"
+        self.port = free_port()
+        self.fsync = fsync
+        # initdb refuses to run as root, so as root the cluster belongs to `postgres`.
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def start(self):
+        """Create the cluster and start the server; return self."""
+        if self.run_as:
+            shutil.chown(self.base_dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        options = (f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 "
+                   f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=200")
+        if not self.fsync:
+            options += " -c synchronous_commit=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-w", "-t", "60",
+                  "-l", str(self.base_dir / "server.log"), "start")
+        return self
+
+    def stop(self):
+        """Stop the server quickly and remove its files."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop",
+                  check=False)
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def url(self, database="postgres") -> str:
+        """Return the SQLAlchemy URL of a database on this server."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database and return its URL."""
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def _run(self, program, *args, check=True):
+        command = [*self.run_as, str(self.bindir / program), *args]
+        result = subprocess.run(command, capture_output=True, text=True, cwd="/")
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{program} failed: {result.stdout}\n{result.stderr}")
+        return result
+
+
+class GunicornServer:
+    """The real app under gunicorn, as production runs it."""
+
+    def __init__(self, instance_path: Path, database_url: str, workers: int = 2,
+                 extra_env: dict | None = None):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.instance_path = Path(instance_path)
+        self.env = {**os.environ, "GREETINGS_INSTANCE_PATH": str(instance_path),
+                    "GREETINGS_DATABASE_URL": database_url, **(extra_env or {})}
+        self.workers = workers
+        self.process = None
+
+    def start(self, timeout=30.0):
+        """Migrate the database, start gunicorn and wait until /healthz answers."""
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "greetings", "init-db"],
+                       env=self.env, cwd=ROOT, check=True, capture_output=True)
+        log = open(self.instance_path / "gunicorn.log", "ab")  # noqa: SIM115 (lives with the server)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b",
+             f"127.0.0.1:{self.port}", "--access-logfile", "-", "--log-level", "warning",
+             "wsgi:app"],
+            env={**self.env, "GUNICORN_CMD_ARGS": ""}, cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=log, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log_text()}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer in {timeout}s: {self.log_text()}")
+
+    def cli(self, *args) -> str:
+        """Run a `flask --app greetings` command against this server's database."""
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "greetings", *args],
+                                env=self.env, cwd=ROOT, check=True, capture_output=True,
+                                text=True)
+        return result.stdout
+
+    def log_text(self) -> str:
+        """Return what gunicorn wrote to its error log."""
+        path = self.instance_path / "gunicorn.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def stop(self):
+        """Stop gunicorn and its workers."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
