@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import commands, defaults, errors, extensions
+from . import commands, defaults, errors, extensions, security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +23,7 @@ def create_app(test_config=None):
         instance_relative_config=True,
         instance_path=os.path.abspath(instance_path),
         template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
     )
     app.config.from_object(defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -32,10 +33,15 @@ def create_app(test_config=None):
     _derive_settings(app)
 
     extensions.init_app(app)
-    from . import api, intake, system
+    from . import admin, api, feedback, intake, staff, station, system
 
-    for blueprint in (system.bp, intake.bp, api.bp):
+    for blueprint in (system.bp, intake.bp, api.bp, staff.bp, station.bp, feedback.bp, admin.bp):
         app.register_blueprint(blueprint)
+    # Machines authenticate by signature or Bearer token, not by a browser session.
+    extensions.csrf.exempt(intake.bp)
+    extensions.csrf.exempt(api.bp)
+    security.init_app(app)
+    app.context_processor(lambda: {"current_lang": str(extensions.get_locale() or "en")})
     errors.init_app(app)
     commands.init_app(app)
     return app

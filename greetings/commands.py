@@ -121,6 +121,8 @@ def token_add(name):
 def init_app(app):
     """Register the commands."""
     from .demo import demo
+    from .packers_cli import COMMANDS
+    from .staff.cli import user
 
-    for command in (init_db, integration, token, demo):
+    for command in (init_db, integration, token, demo, user, *COMMANDS):
         app.cli.add_command(command)

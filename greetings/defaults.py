@@ -18,3 +18,8 @@ SQLITE_SYNCHRONOUS = "FULL"
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# What the cards print at the top, and an optional logo file (PNG) beside it.
+BRAND_NAME = "Greetings"
+BRAND_LOGO = None
+# Paper of a card unless a station says otherwise: a6, a5, a4, letter, thermal4x6.
+INSERT_PROFILE = "a6"

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -181,3 +183,122 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Packer(Base):
+    """A person who packs parcels; the customer sees only the display name they chose."""
+
+    __tablename__ = "packers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(60))
+    # SHA-256 of the badge code: the station looks the packer up by it.
+    badge_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    own_line: Mapped[str | None] = mapped_column(String(200))
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signature_1bit: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Signatures go on cards only while this is set; revoking keeps old cards as they are.
+    signature_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Werkzeug's salted hash of the station PIN; None: badge sign-in only.
+    pin_hash: Mapped[str | None] = mapped_column(String(256))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def usable_signature(self) -> tuple[bytes | None, bytes | None]:
+        """Return the signature images a new card may carry (none without consent)."""
+        if not self.signature_consent:
+            return None, None
+        return self.signature_png, self.signature_1bit
+
+
+class Shipment(Base):
+    """An order packed by a packer: one per order, so a second scan is a reprint."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    packer_id: Mapped[int] = mapped_column(ForeignKey("packers.id"), index=True)
+    station: Mapped[str | None] = mapped_column(String(100))
+    packed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The QR's secret: 130 random bits in upper-case base32 (see feedback_token()).
+    feedback_token: Mapped[str] = mapped_column(String(32), unique=True)
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship()
+    packer: Mapped[Packer] = relationship()
+
+
+class GreetingText(Base):
+    """A manager's own greeting template for one language, replacing the default."""
+
+    __tablename__ = "greeting_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), unique=True)
+    template: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    """A manager or admin who signs in to the staff pages with e-mail and password."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # admin | manager
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # Flask-Login's user protocol.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Station(Base):
+    """A packing computer a manager set up: where it is and how it prints."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    site: Mapped[str | None] = mapped_column(String(100))
+    profile: Mapped[str] = mapped_column(String(16), default="a6")
+    print_mode: Mapped[str] = mapped_column(String(16), default="browser")  # browser | cups
+    cups_queue: Mapped[str | None] = mapped_column(String(100))
+    idle_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Feedback(Base):
+    """What the customer said about one shipment (one per shipment; a second post updates)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), unique=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # A manager hid the comment from the packer's wall; the reason is kept.
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    shipment: Mapped[Shipment] = relationship()

@@ -1,5 +1,6 @@
 """Fixtures: an app on a real SQLite file or a real PostgreSQL, migrated for real."""
 
+import importlib
 import os
 import uuid
 
@@ -21,6 +22,14 @@ def need(condition, reason):
         if IN_CI:
             pytest.fail(f"CI must have this: {reason}")
         pytest.skip(reason)
+
+
+def require(module_name):
+    """Import a test-only module, skipping (failing in CI) when it is not installed."""
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        need(False, f"the Python module {module_name} is not installed")
 
 
 @pytest.fixture(scope="session")
@@ -99,3 +108,45 @@ def make_integrations(app):
         add_integration("shop", "shopify", SHOPIFY_SECRET)
         add_integration("woo", "woocommerce", WOO_SECRET, language="nb")
     return {"standard": "erp", "shopify": "shop", "woocommerce": "woo"}
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags a headless Chromium needs as root in a sandbox with no network but loopback.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    need(os.path.exists(CHROMIUM), "Debian's chromium is not installed (/usr/bin/chromium)")
+    sync_api = require("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page (own cookies), closed after the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The real app under gunicorn on a fresh SQLite file, for browser tests."""
+    from tests.support.servers import GunicornServer
+
+    instance = tmp_path / "live-instance"
+    server = GunicornServer(instance, f"sqlite:///{instance / 'greetings.sqlite'}", workers=2,
+                            extra_env={"GREETINGS_SECRET_KEY": "live-test"})
+    # The QR codes must lead back to this very server.
+    server.env["GREETINGS_PUBLIC_BASE_URL"] = server.base_url
+    server.start()
+    yield server
+    server.stop()

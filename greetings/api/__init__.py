@@ -2,4 +2,7 @@
 
 from .routes import bp
 
+# Registers its routes on bp.
+from . import feedback  # noqa: E402,F401  isort: skip
+
 __all__ = ["bp"]

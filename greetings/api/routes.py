@@ -1,10 +1,50 @@
-"""/api/v1: endpoints for other systems."""
+"""/api/v1: endpoints for warehouse systems and CRMs (Bearer tokens)."""
 
-from flask import Blueprint, g, jsonify
+import re
+from typing import Annotated
 
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+from ..cards import feedback_url, insert_pdf, public_url
+from ..errors import ProblemError
+from ..extensions import db
+from ..inserts import PROFILES
+from ..intake.payloads import validation_errors
+from ..models import Shipment
+from ..station.service import find_order, find_packer, pack_order
 from .tokens import bearer_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class RequestInvalid(ProblemError):
+    status = 422
+    title = "Request failed validation"
+
+
+class BodyUnreadable(ProblemError):
+    status = 400
+    title = "Unreadable JSON"
+
+
+class PackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order: Annotated[StrictStr, Field(min_length=1, max_length=130)]
+    badge: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    station: Annotated[StrictStr, Field(max_length=100)] | None = None
+
+
+def json_body(model):
+    """Validate the request's JSON body into `model`; 400 or 422 problem+json otherwise."""
+    data = request.get_json(silent=True, force=True)
+    if data is None:
+        raise BodyUnreadable("send a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise RequestInvalid("see errors", errors=validation_errors(error)) from error
 
 
 @bp.get("/whoami")
@@ -12,3 +52,38 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def whoami():
     """Tell a client which token it is using (a cheap way to test a token)."""
     return jsonify({"token": {"name": g.api_token.name}})
+
+
+@bp.post("/pack")
+@bearer_required
+def pack():
+    """Record a packed order and answer where its card and feedback page are."""
+    body = json_body(PackIn)
+    order = find_order(body.order)
+    shipment = pack_order(order, find_packer(body.badge), body.station)
+    return jsonify({"shipment": shipment_json(shipment)})
+
+
+@bp.get("/shipments/<int:shipment_id>/insert.pdf")
+@bearer_required
+def insert(shipment_id):
+    """Send the shipment's card as a PDF."""
+    shipment = db.get_or_404(Shipment, shipment_id)
+    profile = request.args.get("profile")
+    if profile is not None and profile not in PROFILES:
+        raise RequestInvalid(f"profile is one of {', '.join(PROFILES)}",
+                             errors=[{"field": "profile", "message": "unknown profile"}])
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", shipment.order.number)[:60] or "insert"
+    return Response(insert_pdf(shipment, profile), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
+
+
+def shipment_json(shipment: Shipment) -> dict:
+    """Describe a shipment as the packing contract says."""
+    return {
+        "id": shipment.id,
+        "order": shipment.order.number,
+        "packer": {"display_name": shipment.packer.display_name},
+        "insert_url": public_url(url_for("api.insert", shipment_id=shipment.id)),
+        "feedback_url": feedback_url(shipment.feedback_token),
+    }

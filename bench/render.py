@@ -1,0 +1,232 @@
+"""Benchmark the insert renderer against the obvious reportlab way and WeasyPrint.
+
+Run from the project root:  .venv/bin/python bench/render.py [--runs 300] [--profile]
+Prints one table from one run. Every insert has its own customer name and its own
+feedback URL (a fresh 130-bit base32 token), so nothing per-URL can be reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import dataclasses
+import html
+import io
+import pstats
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "inserts")]
+
+from reportlab import rl_config  # noqa: E402
+from reportlab.lib.units import mm  # noqa: E402
+from reportlab.lib.utils import ImageReader  # noqa: E402
+
+from greetings.inserts import render_insert, render_wave  # noqa: E402
+from greetings.inserts.render import CAPTION, PACKED_BY, SALUTATION, format_day  # noqa: E402
+from samples import make_insert  # noqa: E402
+
+GOALS = {"ms": 3.0, "kb": 18.0, "wave_s": 1.0, "wave_mb": 1.1}
+FIRST = ["Søren", "Jürgen", "Åse", "Ingeborg", "Birthe", "Mikkel", "Sofie", "Lars", "Anja", "Ola"]
+
+
+def make_items(count: int) -> list:
+    """Distinct inserts: each its own name and its own 130-bit feedback token."""
+    base = make_insert(language="da")
+    items = []
+    for i in range(count):
+        token = base64.b32encode(secrets.token_bytes(17)).decode()[:26]
+        items.append(dataclasses.replace(
+            base, first_name=f"{FIRST[i % len(FIRST)]} {i}",
+            feedback_url=f"HTTPS://GREET.EXAMPLE.COM/F/{token}"))
+    return items
+
+
+def timed(fn, items) -> tuple[float, float]:
+    """Median ms and median KB of fn over the items."""
+    times, sizes = [], []
+    for data in items:
+        start = time.perf_counter()
+        pdf = fn(data)
+        times.append((time.perf_counter() - start) * 1000)
+        sizes.append(len(pdf))
+    return statistics.median(times), statistics.median(sizes) / 1024
+
+
+def obvious(data) -> bytes:
+    """The card as most reportlab code would do it: load everything on every call."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Paragraph
+    import qrcode
+
+    pdfmetrics.registerFont(TTFont("ObviousSans", str(ROOT / "fonts" / "DejaVuSans.ttf")))
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(105 * mm, 148 * mm))
+    c.drawImage(ImageReader(io.BytesIO(data.logo)), 30 * mm, 124 * mm, 45 * mm, 15 * mm,
+                mask="auto", preserveAspectRatio=True)
+    style = ParagraphStyle("p", fontName="ObviousSans", fontSize=9.2, leading=13)
+    for y, text, size in ((102, f"Kære {html.escape(data.first_name)},", 14),
+                          (65, html.escape(data.greeting_text).replace("\n", "<br/>"), 9.2)):
+        p = Paragraph(text, ParagraphStyle("s", parent=style, fontSize=size, leading=size * 1.4))
+        p.wrapOn(c, 81 * mm, 40 * mm)
+        p.drawOn(c, 12 * mm, y * mm)
+    c.drawImage(ImageReader(io.BytesIO(data.signature_png)), 10 * mm, 39 * mm, 46 * mm, 14 * mm,
+                mask="auto", preserveAspectRatio=True)
+    c.setFont("ObviousSans", 6.8)
+    c.drawString(12 * mm, 34 * mm, PACKED_BY["da"].format(packer=data.packer_display_name))
+    c.drawString(12 * mm, 31 * mm, format_day(data.date, data.language))
+    c.drawString(12 * mm, 24 * mm, CAPTION["da"].format(packer=data.packer_display_name))
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(data.feedback_url)
+    matrix = code.get_matrix()
+    cell = 27 * mm / len(matrix)
+    for r, row in enumerate(matrix):
+        for col, dark in enumerate(row):
+            if dark:
+                c.rect(69 * mm + col * cell, 47 * mm - (r + 1) * cell + 27 * mm - 27 * mm,
+                       cell, cell, stroke=0, fill=1)
+    c.setFont("ObviousSans", 5.4)
+    c.drawRightString(96 * mm, 15 * mm, data.feedback_url)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def weasy_html(data) -> str:
+    """The same card as HTML + CSS, QR as inline SVG, images as data URIs."""
+    import qrcode
+    import qrcode.image.svg
+
+    svg = qrcode.make(data.feedback_url, image_factory=qrcode.image.svg.SvgPathImage,
+                      error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr_svg = svg.to_string(encoding="unicode")
+    logo = base64.b64encode(data.logo).decode()
+    sig = base64.b64encode(data.signature_png).decode()
+    fonts = (ROOT / "fonts").as_uri()
+    return f"""<html><head><style>
+@font-face {{ font-family: G; src: url({fonts}/DejaVuSans.ttf); }}
+@page {{ size: 105mm 148mm; margin: 9mm 12mm; }}
+body {{ font-family: G; font-size: 9.2pt; line-height: 1.42; color: #222; }}
+.logo {{ text-align: center; }} .logo img {{ height: 15mm; }}
+h1 {{ font-size: 14pt; font-weight: normal; margin: 8mm 0 2mm; }}
+.sig img {{ height: 14mm; }} small {{ color: #666; font-size: 6.8pt; }}
+.qr {{ float: right; width: 27mm; }} .url {{ font-size: 5.4pt; text-align: right; }}
+</style></head><body>
+<div class="logo"><img src="data:image/png;base64,{logo}"></div>
+<h1>{SALUTATION['da'][0].format(name=html.escape(data.first_name))}</h1>
+<p>{html.escape(data.greeting_text).replace(chr(10), '<br>')}</p>
+<div class="sig"><img src="data:image/png;base64,{sig}"></div>
+<small>{PACKED_BY['da'].format(packer=data.packer_display_name)}<br>
+{format_day(data.date, data.language)}</small>
+<div class="qr">{qr_svg}</div><p>{CAPTION['da'].format(packer=data.packer_display_name)}</p>
+<p class="url">{data.feedback_url}</p></body></html>"""
+
+
+def weasy(data) -> bytes:
+    import weasyprint
+
+    return weasyprint.HTML(string=weasy_html(data), base_url=str(ROOT)).write_pdf()
+
+
+def qr_decodes(pdf: bytes, url: str, dpi: int = 203, page: int = 0) -> bool:
+    """Rasterise at dpi and scan, as a thermal print read by a phone would be."""
+    import pypdfium2
+    import zxingcpp
+
+    image = pypdfium2.PdfDocument(pdf)[page].render(scale=dpi / 72).to_pil()
+    return [r.text for r in zxingcpp.read_barcodes(image)] == [url]
+
+
+def wave(fn_wave, items) -> tuple[float, float]:
+    start = time.perf_counter()
+    pdf = fn_wave(items)
+    return time.perf_counter() - start, len(pdf) / 1024 / 1024
+
+
+def profile(items) -> None:
+    """Print where the time of our renderer goes, grouped by kind of work."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for data in items:
+        render_insert(data)
+    prof.disable()
+    stats = pstats.Stats(prof)
+    groups = {"QR matrix (qr.build)": "qr.py:", "font subsetting (makeSubset)": "makeSubset",
+              "PDF serialising (pdfdoc.format)": "pdfdoc.py:388", "text fitting (fit_lines)":
+              "fit_lines", "drawing (draw_page)": "draw_page", "babel date": "format_date",
+              "zlib compress": "zlib.compress"}
+    total = max(v[3] for v in stats.stats.values())
+    print(f"\ncProfile over {len(items)} inserts (cumulative, overlapping; profiler inflates):")
+    for label, key in groups.items():
+        cum = max((v[3] for k, v in stats.stats.items()
+                   if key in f"{k[0]}:{k[1]}({k[2]})" or key == k[2]), default=0.0)
+        print(f"  {label:34s} {cum / len(items) * 1000:6.2f} ms  {cum / total:5.0%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--weasy-runs", type=int, default=60)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    items = make_items(max(args.runs, 500))
+    render_insert(items[-1])                       # register fonts once, as a server would
+    rows = []
+    ms, kb = timed(render_insert, items[: args.runs])
+    ok = qr_decodes(render_insert(items[0]), items[0].feedback_url)
+    ws, wmb = wave(render_wave, items[:500])
+    wave_pdf = render_wave(items[:500])
+    wave_ok = qr_decodes(wave_pdf, items[499].feedback_url, page=499)
+    rows.append(("greetings (this renderer)", ms, kb, ws, wmb, ok and wave_ok))
+    rl_config.useA85 = 1                           # reportlab's default, as the obvious code gets
+    ms, kb = timed(obvious, items[: args.runs])
+    ok = qr_decodes(obvious(items[0]), items[0].feedback_url)
+    start = time.perf_counter()
+    for data in items[:500]:
+        obvious(data)
+    rows.append(("obvious reportlab (per-call load)", ms, kb,
+                 time.perf_counter() - start, None, ok))
+    rl_config.useA85 = 0
+    try:
+        import weasyprint  # noqa: F401
+
+        ms, kb = timed(weasy, items[: args.weasy_runs])
+        ok = qr_decodes(weasy(items[0]), items[0].feedback_url)
+        start = time.perf_counter()
+        pages = [weasyprint.HTML(string=weasy_html(d)).render() for d in items[:500]]
+        doc = pages[0].copy([p for d in pages for p in d.pages])
+        wmb = len(doc.write_pdf()) / 1024 / 1024
+        rows.append((f"WeasyPrint {weasyprint.__version__} (n={args.weasy_runs})", ms, kb,
+                     time.perf_counter() - start, wmb, ok))
+    except Exception as exc:  # report why, in the table, rather than crash the run
+        rows.append((f"WeasyPrint: not run ({type(exc).__name__}: {exc})", None, None, None,
+                     None, None))
+    print_table(rows, args.runs)
+    if args.profile:
+        profile(items[:100])
+
+
+def print_table(rows, runs) -> None:
+    fmt = lambda v, spec: "—" if v is None else format(v, spec)  # noqa: E731
+    print(f"\nA6 insert, median of {runs} (one process, {sys.version.split()[0]}); "
+          f"500-insert wave into one PDF")
+    print(f"| {'renderer':44s} | ms/insert | KB/insert | wave s | wave MB | QR @203dpi |")
+    print(f"|{'-' * 46}|-----------|-----------|--------|---------|------------|")
+    for name, ms, kb, ws, wmb, ok in rows:
+        print(f"| {name:44s} | {fmt(ms, '9.2f')} | {fmt(kb, '9.1f')} | {fmt(ws, '6.2f')} "
+              f"| {fmt(wmb, '7.2f')} | {'—' if ok is None else ('yes' if ok else 'NO'):10s} |")
+    g = GOALS
+    print(f"| {'goal':44s} | {g['ms']:9.2f} | {g['kb']:9.1f} | {g['wave_s']:6.2f} "
+          f"| {g['wave_mb']:7.2f} | yes        |")
+
+
+if __name__ == "__main__":
+    main()

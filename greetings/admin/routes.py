@@ -1,0 +1,5 @@
+"""/admin: pages for managers."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,98 @@
+"""From a shipment in the database to the plain data the insert renderer draws.
+
+`build_insert` is the one place that reads the database and configuration for a card;
+`greetings.inserts` itself knows nothing of either.
+"""
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+
+from .extensions import db
+from .inserts import InsertData, render_insert, render_wave
+from .inserts.render import language as card_language
+from .models import GreetingText, Shipment
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "inserts"
+# Managers edit greeting templates; the sandbox keeps a template from reaching Python.
+_jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+@lru_cache(maxsize=16)
+def default_template(language: str) -> str:
+    """Return the shipped greeting template of a language (files don't change at run time)."""
+    return (TEMPLATES / f"{language}.txt.j2").read_text(encoding="utf-8")
+
+
+def greeting_template(language: str) -> str:
+    """Return the manager's template for the language, else the shipped default."""
+    stored = db.session.execute(
+        select(GreetingText.template).where(GreetingText.language == language)
+    ).scalar_one_or_none()
+    return stored if stored is not None else default_template(language)
+
+
+def render_greeting(template: str, **values) -> str:
+    """Render a greeting template in the sandbox; a broken one raises TemplateError."""
+    return _jinja.from_string(template).render(**values).strip()
+
+
+def check_greeting(template: str) -> None:
+    """Raise TemplateError if the template cannot render with sample values."""
+    render_greeting(template, first_name="Åse", packer="Søren", brand="Brand",
+                    order_number="1042", item_count=3)
+
+
+def public_url(path: str) -> str:
+    """Return the address of a path under PUBLIC_BASE_URL."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def feedback_url(token: str) -> str:
+    """Return the URL the card's QR code holds."""
+    return public_url(f"/f/{token}")
+
+
+def build_insert(shipment: Shipment, profile: str | None = None) -> InsertData:
+    """Gather everything one card shows from the shipment, its order and its packer."""
+    config = current_app.config
+    order, packer = shipment.order, shipment.packer
+    language = card_language(order.language)
+    values = dict(first_name=order.first_name or "", packer=packer.display_name,
+                  brand=config["BRAND_NAME"], order_number=order.number,
+                  item_count=order.item_count)
+    try:
+        text = render_greeting(greeting_template(language), **values)
+    except TemplateError:
+        current_app.logger.warning("greeting template for %s is broken; default used", language)
+        text = render_greeting(default_template(language), **values)
+    signature, signature_1bit = packer.usable_signature()
+    return InsertData(
+        brand_name=config["BRAND_NAME"], logo=_logo(config.get("BRAND_LOGO")),
+        feedback_url=feedback_url(shipment.feedback_token),
+        packer_display_name=packer.display_name, greeting_text=text,
+        date=shipment.packed_at.date() if shipment.packed_at else date.today(),
+        language=order.language, first_name=order.first_name, packer_line=packer.own_line,
+        signature_png=signature, signature_1bit=signature_1bit,
+        profile=profile or config["INSERT_PROFILE"],
+    )
+
+
+@lru_cache(maxsize=4)
+def _logo(path: str | None) -> bytes | None:
+    return Path(path).read_bytes() if path else None
+
+
+def insert_pdf(shipment: Shipment, profile: str | None = None) -> bytes:
+    """Render one shipment's card."""
+    return render_insert(build_insert(shipment, profile))
+
+
+def wave_pdf(shipments: list[Shipment], profile: str | None = None) -> bytes:
+    """Render many shipments' cards into one PDF, in the given order."""
+    return render_wave([build_insert(shipment, profile) for shipment in shipments])

@@ -1,0 +1,56 @@
+"""Demo packers (one with a drawn signature) and a few packed demo orders."""
+
+import io
+import math
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from .extensions import db
+from .inserts import prepare_signature
+from .models import Order, Packer
+from .station.service import badge_hash, pack_order
+
+DEMO_PACKERS = [
+    # full name, display name, badge, own line, draws a signature
+    ("Åse Marie Nygaard", "Åse", "DEMO-ASE", "I packed this with care.", True),
+    ("Søren Holm", "Søren", "DEMO-SOREN", None, False),
+]
+
+
+def demo_signature() -> bytes:
+    """Draw a pen-like squiggle as a phone photo of a signature would show it."""
+    image = Image.new("RGB", (900, 300), (246, 243, 236))
+    pen = ImageDraw.Draw(image)
+    points = [(60 + x * 3, 150 + 60 * math.sin(x / 18) * math.exp(-x / 400) - x * 0.1)
+              for x in range(0, 250)]
+    pen.line(points, fill=(20, 30, 90), width=7, joint="curve")
+    pen.line([(120, 210), (700, 190)], fill=(20, 30, 90), width=5)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def ensure_demo_packers() -> list[Packer]:
+    """Create the demo packers once; return them."""
+    packers = []
+    for full_name, display_name, badge, line, signs in DEMO_PACKERS:
+        found = db.session.execute(
+            select(Packer).where(Packer.badge_hash == badge_hash(badge))).scalar_one_or_none()
+        if found is None:
+            png, png_1bit = prepare_signature(demo_signature()) if signs else (None, None)
+            found = Packer(full_name=full_name, display_name=display_name,
+                           badge_hash=badge_hash(badge), own_line=line, signature_png=png,
+                           signature_1bit=png_1bit, signature_consent=signs)
+            db.session.add(found)
+            db.session.commit()
+        packers.append(found)
+    return packers
+
+
+def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> None:
+    """Pack the given demo orders, alternating packers (a reprint if already packed)."""
+    for index, number in enumerate(numbers):
+        order = db.session.execute(
+            select(Order).where(Order.external_id == f"DEMO-{number}")).scalar_one()
+        pack_order(order, packers[index % len(packers)], "demo-station")

@@ -1,0 +1,5 @@
+"""The customer's feedback page behind the card's QR code: /f/<token>."""
+
+from .routes import bp
+
+__all__ = ["bp"]

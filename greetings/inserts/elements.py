@@ -1,0 +1,262 @@
+"""One draw function per element of the card: draw_<kind>(canvas, box, card).
+
+`card` is the prepared content of one insert (render.Card). A draw function that
+fails is caught by render.draw_page, which logs and leaves the slot empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import zlib
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from PIL import Image
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfdoc
+
+from . import fonts, qr
+from .fonts import fit_line, fit_lines
+
+log = logging.getLogger(__name__)
+
+
+def _colour(canvas, card, box) -> None:
+    canvas.setFillColorRGB(*card.profile.palette[box.colour])
+
+
+def _draw_runs(canvas, parts, x, y, size) -> None:
+    for text, font in parts:
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, text)
+        x += fonts.width([(text, font)], size)
+
+
+def _draw_lines(canvas, box, card, lines, size) -> None:
+    """Draw fitted lines top-down inside the box, aligned as the box says."""
+    x, bottom, w, h = box.rect(card.profile.height_mm)
+    _colour(canvas, card, box)
+    step = size * box.leading
+    # The first baseline sits one ascent (~0.8 em for DejaVu) below the box top.
+    y = bottom + h - size * 0.95
+    for parts, width in lines:
+        if parts:
+            dx = {"center": (w - width) / 2, "right": w - width}.get(box.align, 0)
+            _draw_runs(canvas, parts, x + dx, y, size)
+        y -= step
+
+
+def _text(canvas, box, card, text, font_chain=(fonts.TEXT, fonts.CJK)) -> None:
+    size, lines = fit_lines(text, box, font_chain)
+    _draw_lines(canvas, box, card, lines, size)
+
+
+def draw_logo(canvas, box, card) -> None:
+    """Draw the brand logo centred in its box; no logo, no drawing."""
+    if card.logo is not None:
+        place_image(canvas, card.logo, box, card.profile.height_mm, box.align)
+
+
+def draw_brand(canvas, box, card) -> None:
+    """Draw the brand name in letter-spaced capitals; larger, in ink, when there is no logo."""
+    if card.logo is None:
+        box = replace(box, size=box.size * 2.2, y=box.y - 12, h=box.h + 12, colour="ink")
+    name = fonts.drawable_text(card.brand_name.upper().replace("\n", " "))
+    parts = fonts.runs(name) or []
+    unit = fonts.width(parts, 1.0)
+    track = 0.28  # of the font size, between letters: small capitals want air
+    x, bottom, w, h = box.rect(card.profile.height_mm)
+    size = min(box.size, w / max(1e-6, unit + track * max(0, len(name) - 1)),
+               h / (fonts.ASCENT + fonts.DESCENT))
+    canvas.saveState()  # the letter spacing must not leak into the elements after this one
+    text = canvas.beginText()
+    text.setCharSpace(size * track)
+    total = unit * size + size * track * max(0, len(name) - 1)
+    text.setTextOrigin(x + (w - total) / 2, bottom + fonts.DESCENT * size)
+    _colour(canvas, card, box)
+    for chunk, font in parts:
+        text.setFont(font, size)
+        text.textOut(chunk)
+    canvas.drawText(text)
+    canvas.restoreState()
+
+
+def draw_rule(canvas, box, card) -> None:
+    """Draw a short hairline that separates the brand from the letter."""
+    x, bottom, w, h = box.rect(card.profile.height_mm)
+    canvas.setStrokeColorRGB(*card.profile.palette[box.colour])
+    canvas.setLineWidth(max(h, 0.35))
+    canvas.line(x, bottom, x + w, bottom)
+
+
+def draw_salutation(canvas, box, card) -> None:
+    """Draw "Dear Søren," shrunk to fit, wrapping onto a second line only if it must."""
+    _text(canvas, box, card, card.salutation)
+
+
+def draw_greeting(canvas, box, card) -> None:
+    """Draw the greeting text, paragraphs kept, shrunk until it fits its box."""
+    _text(canvas, box, card, card.greeting_text)
+
+
+def draw_packer_line(canvas, box, card) -> None:
+    """Draw the packer's own line in quotes, if they wrote one."""
+    if card.packer_line:
+        _text(canvas, box, card, card.packer_line)
+
+
+def draw_signature(canvas, box, card) -> None:
+    """Draw the signature image, or the packer's name in the handwriting face."""
+    if card.signature is not None:
+        place_image(canvas, card.signature, box, card.profile.height_mm, "left")
+        return
+    name = card.packer_name
+    if not name:
+        return
+    size, parts, width = fit_line(name, box, (fonts.SCRIPT, fonts.TEXT, fonts.CJK))
+    x, bottom, w, h = box.rect(card.profile.height_mm)
+    _colour(canvas, card, box)
+    # Script capitals rise high and descenders hang low: sit the baseline at ~30 %.
+    _draw_runs(canvas, parts, x + 1 * mm, bottom + h * 0.3, size)
+
+
+def draw_signoff(canvas, box, card) -> None:
+    """Draw "Packed by Åse" and the date under the signature."""
+    _text(canvas, box, card, card.signoff)
+
+
+def draw_qr(canvas, box, card) -> None:
+    """Draw the feedback URL as vector modules with a 4-module quiet zone.
+
+    Modules are whole printer dots on thermal profiles, so every bar prints the same
+    width and the code still scans at 203 dpi; one rectangle per run of dark modules.
+    """
+    n, rows = card.qr
+    x, bottom, w, h = box.rect(card.profile.height_mm)
+    total = n + 2 * qr.QUIET
+    cell = min(w, h) / total
+    dot = card.profile.qr_dot_mm
+    if dot:
+        dot_pt = dot * mm
+        cell = max(1, int(cell / dot_pt)) * dot_pt
+        # Snap the origin to the dot grid too, so module edges fall between dots.
+        x = round((x + w - total * cell) / dot_pt) * dot_pt
+        bottom = round(bottom / dot_pt) * dot_pt
+    else:
+        x = x + w - total * cell
+    # Work in module units: every coordinate is a small integer, so the page stream
+    # stays short ("3 7 5 re") and one fill paints all runs without seams. The
+    # operators are written directly: reportlab's path API formats each float alone.
+    ops = [f"{start} {n - 1 - r} {length} 1 re"
+           for r, row in enumerate(rows) for start, length in qr.dark_runs(row, n)]
+    canvas._code.append(f"q 0 g {cell:.4f} 0 0 {cell:.4f} {x + qr.QUIET * cell:.3f} "
+                        f"{bottom + qr.QUIET * cell:.3f} cm\n" + "\n".join(ops) + "\nf Q")
+
+
+def draw_qr_caption(canvas, box, card) -> None:
+    """Draw "Tell Åse how we did" beside the code."""
+    _text(canvas, box, card, card.caption)
+
+
+def draw_qr_url(canvas, box, card) -> None:
+    """Draw the URL under the code for those who cannot scan."""
+    size, parts, width = fit_line(card.feedback_url, box, (fonts.TEXT,))
+    _draw_lines(canvas, box, card, [(parts, width)], size)
+
+
+# --- images, embedded once per document ---------------------------------------------
+
+
+MAX_IMAGE_PX = (1080, 360)  # 2x of ~300 dpi in the A6 logo box; more adds only bytes
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """An image already compressed for PDF: colour samples, optional soft mask, or a stencil."""
+
+    key: str
+    width: int
+    height: int
+    colour_space: str
+    data: bytes
+    smask: bytes | None = None
+    stencil: bool = False
+
+
+class _ImageXObject(pdfdoc.PDFObject):
+    """A PDF image stream whose content is already Flate-compressed (no second pass)."""
+
+    def __init__(self, entries: dict, data: bytes):
+        self.entries, self.data = entries, data
+
+    def format(self, document):
+        entries = {"Type": pdfdoc.PDFName("XObject"), "Subtype": pdfdoc.PDFName("Image"),
+                   "Filter": pdfdoc.PDFName("FlateDecode"), **self.entries}
+        stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(entries), self.data)
+        return stream.format(document)
+
+
+@lru_cache(maxsize=256)
+def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -> EncodedImage:
+    """Decode and compress an image once per process (logos and signatures repeat).
+
+    tint: draw the image's alpha in this RGB colour (signatures); stencil: a 1-bit mask
+    painted black (thermal: black on white only, and the smallest stream there is).
+    """
+    key = hashlib.sha1(png + repr((tint, stencil)).encode()).hexdigest()[:16]
+    im = Image.open(io.BytesIO(png))
+    im.load()
+    if stencil:
+        flat = Image.new("L", im.size, 255)
+        flat.paste(im.convert("RGBA"), mask=im.convert("RGBA").getchannel("A"))
+        data = zlib.compress(flat.convert("1").tobytes(), 9)
+        return EncodedImage(key, im.width, im.height, "", data, stencil=True)
+    rgba = im.convert("RGBA")
+    factor = max(1, -(-rgba.width // MAX_IMAGE_PX[0]), -(-rgba.height // MAX_IMAGE_PX[1]))
+    if factor > 1:
+        rgba = rgba.reduce(factor)  # a box filter: no ringing, so flat colours stay flat
+    # Edges need only a few steps of transparency at ~300 dpi; 4 compress 3x better than 256.
+    alpha = rgba.getchannel("A").point(lambda v: (v * 3 + 127) // 255 * 85)
+    if tint is not None:
+        rgb = Image.new("RGB", rgba.size, tuple(int(c * 255) for c in tint))
+    else:
+        rgb = rgba.convert("RGB")
+    smask = None if alpha.getextrema() == (255, 255) else zlib.compress(alpha.tobytes(), 9)
+    return EncodedImage(key, rgba.width, rgba.height, "DeviceRGB",
+                        zlib.compress(rgb.tobytes(), 9), smask)
+
+
+def _register(canvas, image: EncodedImage) -> str:
+    """Add the image to the canvas's document once; return its XObject name."""
+    doc = canvas._doc
+    name = doc.getXObjectName(image.key)
+    if name in doc.idToObject:
+        return name
+    entries = {"Width": image.width, "Height": image.height, "BitsPerComponent": 1}
+    if image.stencil:
+        entries["ImageMask"] = "true"
+    else:
+        entries.update(BitsPerComponent=8, ColorSpace=pdfdoc.PDFName(image.colour_space))
+        if image.smask:
+            mask = _ImageXObject({"Width": image.width, "Height": image.height,
+                                  "BitsPerComponent": 8,
+                                  "ColorSpace": pdfdoc.PDFName("DeviceGray")}, image.smask)
+            entries["SMask"] = doc.Reference(mask, doc.getXObjectName(image.key + "m"))
+    doc.Reference(_ImageXObject(entries, image.data), name)
+    return name
+
+
+def place_image(canvas, image: EncodedImage, box, page_h_mm: float, align: str) -> None:
+    """Draw the image as large as fits the box, keeping its proportions."""
+    x, bottom, w, h = box.rect(page_h_mm)
+    scale = min(w / image.width, h / image.height)
+    iw, ih = image.width * scale, image.height * scale
+    x += {"center": (w - iw) / 2, "right": w - iw}.get(align, 0)
+    name = _register(canvas, image)
+    if image.stencil:
+        canvas.setFillColorRGB(0, 0, 0)
+    # Same operators drawImage writes, without its per-call decode and digest.
+    canvas._code.append(f"q {iw:.2f} 0 0 {ih:.2f} {x:.2f} {bottom + (h - ih) / 2:.2f} cm /{name} Do Q")
+    canvas._formsinuse.append(image.key)

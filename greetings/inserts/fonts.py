@@ -1,0 +1,261 @@
+"""Fonts for the insert: registered once per process, with glyph-coverage checks.
+
+The text face (DejaVu Sans) covers Latin, Greek, Cyrillic, Hebrew and Arabic
+presentation forms; the script face (Kristi) draws a packer's name when there is
+no signature image. A CJK face is used only when one is installed on the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+log = logging.getLogger(__name__)
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "fonts"
+TEXT = "GreetingsSans"
+SCRIPT = "GreetingsScript"
+CJK = "GreetingsCJK"
+
+# Only TrueType-outline fonts work with reportlab (no CFF/OTF), so the list names
+# Debian's TrueType CJK packages: fonts-wqy-zenhei, fonts-arphic-uming, fonts-droid-fallback.
+CJK_CANDIDATES = (
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", None),
+)
+
+_lock = threading.Lock()
+_registered: dict[str, frozenset[int]] = {}
+_chars: dict[str, frozenset[str]] = {}  # the same cmaps as characters, for C-speed set checks
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff"
+                  "\U0001e800-\U0001efff]")
+
+# Decoration that no name needs: emoji, their modifiers, joiners and flags.
+_ZERO_WIDTH = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
+
+
+def register_fonts() -> None:
+    """Register the text, script and (if installed) CJK faces, once per process."""
+    if _registered:
+        return
+    with _lock:
+        if _registered:
+            return
+        found = {TEXT: (FONT_DIR / "DejaVuSans.ttf", None),
+                 SCRIPT: (FONT_DIR / "Kristi.ttf", None)}
+        cjk = _find_cjk()
+        if cjk:
+            found[CJK] = cjk
+        cmaps = {}
+        for name, (path, index) in found.items():
+            kwargs = {} if index is None else {"subfontIndex": index}
+            # asciiReadable=False: embed only the glyphs used, not all of ASCII (-40 % bytes).
+            font = TTFont(name, str(path), asciiReadable=False, **kwargs)
+            pdfmetrics.registerFont(font)
+            cmaps[name] = frozenset(font.face.charToGlyph)
+        _chars.update({name: frozenset(map(chr, cmap)) | frozenset(" \n")
+                       for name, cmap in cmaps.items()})
+        _registered.update(cmaps)
+
+
+def _find_cjk():
+    for path, index in CJK_CANDIDATES:
+        if Path(path).is_file():
+            return Path(path), index
+    return None
+
+
+def cjk_available() -> bool:
+    """Tell whether a CJK face was found on this machine."""
+    register_fonts()
+    return CJK in _registered
+
+
+def covers(font: str, text: str) -> bool:
+    """Tell whether every character of text has a glyph in the font's cmap."""
+    register_fonts()
+    cmap = _registered.get(font, frozenset())
+    return all(ord(ch) in cmap or ch.isspace() for ch in text)
+
+
+def is_rtl(text: str) -> bool:
+    """Tell whether the text holds right-to-left letters (Hebrew, Arabic, ...)."""
+    return bool(_RTL.search(text)) and any(unicodedata.bidirectional(ch) in ("R", "AL")
+                                           for ch in text)
+
+
+def strip_decoration(text: str) -> str:
+    """Remove emoji, flags and their joiners; keep letters, marks and punctuation."""
+    kept = []
+    for ch in text:
+        cp = ord(ch)
+        if cp in _ZERO_WIDTH or 0x1F1E6 <= cp <= 0x1F1FF or 0xE0000 <= cp <= 0xE007F:
+            continue
+        if unicodedata.category(ch) in ("So", "Sk", "Cs", "Co") and cp > 0x2000:
+            continue
+        kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def clean(text: str) -> str:
+    """NFC-normalise and drop control characters, so that outside text draws as given."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFC", text or ""))
+
+
+@lru_cache(maxsize=4096)
+def visual(text: str) -> str:
+    """Shape and reorder right-to-left text for drawing left to right, as pretix does."""
+    if not is_rtl(text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
+
+
+def runs(text: str, fonts: tuple[str, ...] = (TEXT, CJK)) -> list[tuple[str, str]] | None:
+    """Split text into (text, font) runs, each drawable by its font; None if a glyph is missing.
+
+    Characters are given to the first face in `fonts` that has them, so Latin stays in the
+    text face and only the ideographs use the CJK face.
+    """
+    register_fonts()
+    if fonts[0] in _chars and _chars[fonts[0]].issuperset(text):
+        return [(text, fonts[0])] if text else []
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        font = next((f for f in fonts if f in _registered
+                     and (ord(ch) in _registered[f] or ch.isspace())), None)
+        if font is None:
+            return None
+        if out and out[-1][1] == font:
+            out[-1] = (out[-1][0] + ch, font)
+        else:
+            out.append((ch, font))
+    return out
+
+
+def drawable_name(name: str | None) -> str | None:
+    """Return the name ready to draw (clean, decoration stripped, shaped) or None.
+
+    None means the fonts cannot draw it: the caller uses the neutral salutation and
+    logs that it did so, without the name.
+    """
+    if not name:
+        return None
+    text = strip_decoration(clean(name).replace("\n", " "))
+    if not any(ch.isalpha() for ch in text):
+        return None
+    text = visual(text)
+    return text if runs(text) is not None else None
+
+
+def width(parts: list[tuple[str, str]], size: float) -> float:
+    """Width in points of the runs drawn at size."""
+    return sum(pdfmetrics.stringWidth(t, f, size) for t, f in parts)
+
+
+# --- fitting text into boxes -------------------------------------------------------
+
+ASCENT, DESCENT = 0.95, 0.25  # of the font size: room above the first and below the last baseline
+
+
+@lru_cache(maxsize=8192)
+def _unit_width(text: str, chain: tuple[str, ...]) -> float:
+    """Width of text at 1 pt; widths scale linearly, so one cached value serves every size."""
+    parts = runs(text, chain)
+    return width(parts, 1.0) if parts else 0.0
+
+
+def drawable_text(text: str, chain: tuple[str, ...] = (TEXT, CJK)) -> str:
+    """Return text with emoji and any character no face in `chain` has removed.
+
+    Used for text that is not a name (greetings, notes): a missing glyph must never
+    print as a box. Logs how many characters went, never which.
+    """
+    text = visual(clean(text))
+    if runs(text, chain) is not None:
+        return text
+    lines = [strip_decoration(line) if line.strip() else "" for line in text.split("\n")]
+    kept = "\n".join("".join(ch for ch in line if runs(ch, chain) is not None)
+                     for line in lines)
+    log.info("insert text: dropped %d characters no font can draw", len(text) - len(kept))
+    return kept
+
+
+def _break_word(word: str, size: float, room: float, chain) -> list[str]:
+    pieces, current = [], ""
+    for ch in word:
+        if current and _unit_width(current + ch, chain) * size > room:
+            pieces.append(current)
+            current = ""
+        current += ch
+    return pieces + [current]
+
+
+def wrap(text: str, size: float, room: float, chain) -> list[str]:
+    """Break text into lines no wider than room (pt) at size; a blank line keeps a gap."""
+    lines: list[str] = []
+    space = _unit_width(" ", chain) * size
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        for word in paragraph.split():
+            w = _unit_width(word, chain) * size
+            if line and used + space + w <= room:
+                line, used = f"{line} {word}", used + space + w
+                continue
+            if line:
+                lines.append(line)
+            pieces = _break_word(word, size, room, chain) if w > room else [word]
+            lines.extend(pieces[:-1])
+            line, used = pieces[-1], _unit_width(pieces[-1], chain) * size
+        lines.append(line)
+    return lines
+
+
+def _height(n_lines: int, size: float, leading: float) -> float:
+    return (n_lines - 1) * size * leading + (ASCENT + DESCENT) * size if n_lines else 0.0
+
+
+def fit_lines(text: str, box, chain=(TEXT, CJK)):
+    """Return (size, [(runs, width)]) for text shrunk, then wrapped, to fit the box.
+
+    The size steps down from box.size to box.min_size; if the text still does not fit,
+    the lines that fit are kept and the last one ends in an ellipsis: never overflow.
+    """
+    from reportlab.lib.units import mm
+
+    text = drawable_text(text, chain)
+    room_w, room_h = box.w * mm, box.h * mm
+    size = box.size
+    while True:
+        lines = wrap(text, size, room_w, chain)
+        if _height(len(lines), size, box.leading) <= room_h or size <= box.min_size:
+            break
+        size = max(box.min_size, size * 0.93)
+    if _height(len(lines), size, box.leading) > room_h:
+        keep = max(1, int((room_h - (ASCENT + DESCENT) * size) // (size * box.leading)) + 1)
+        log.warning("insert %s: text cut to %d lines at minimum size", box.kind, keep)
+        lines = lines[:keep]
+        lines[-1] = wrap(lines[-1] + " …", size, room_w, chain)[0].rstrip(" …") + "…"
+        size = min(size, room_h / (ASCENT + DESCENT))
+    return size, [(runs(line, chain) or [], _unit_width(line, chain) * size) for line in lines]
+
+
+def fit_line(text: str, box, chain=(TEXT, CJK)):
+    """Return (size, runs, width) for one line shrunk until it fits the box's width and height."""
+    from reportlab.lib.units import mm
+
+    text = drawable_text(text, chain).replace("\n", " ")
+    unit = _unit_width(text, chain) or 1.0
+    size = min(box.size, box.w * mm / unit, box.h * mm / (ASCENT + DESCENT))
+    return size, runs(text, chain) or [], unit * size

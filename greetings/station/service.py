@@ -1,0 +1,89 @@
+"""Packing: finding orders and packers by what scanners read, and recording shipments."""
+
+import hashlib
+import secrets
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ProblemError
+from ..extensions import db
+from ..models import Order, OrderStatus, Packer, Shipment, utcnow
+
+# Upper-case base32: an all-upper-case feedback URL fits QR's compact alphanumeric mode.
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # noqa: S105 (an alphabet)
+TOKEN_LENGTH = 26  # 26 x 5 bits = 130 bits from `secrets`
+
+
+class OrderNotFound(ProblemError):
+    status = 404
+    title = "Unknown order"
+
+
+class OrderNotPackable(ProblemError):
+    status = 409
+    title = "Order cannot be packed"
+
+
+class PackerNotFound(ProblemError):
+    status = 422
+    title = "Unknown badge"
+
+
+def new_feedback_token() -> str:
+    """Return a fresh unguessable feedback token."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def badge_hash(badge: str) -> str:
+    """Return the stored form of a badge code (scanners may add spaces or change case)."""
+    return hashlib.sha256(badge.strip().upper().encode()).hexdigest()
+
+
+def find_packer(badge: str) -> Packer:
+    """Return the active packer with this badge, or raise PackerNotFound."""
+    packer = db.session.execute(
+        select(Packer).where(Packer.badge_hash == badge_hash(badge), Packer.active.is_(True))
+    ).scalar_one_or_none()
+    if packer is None:
+        raise PackerNotFound("no active packer has this badge")
+    return packer
+
+
+def find_order(scanned: str) -> Order:
+    """Return the order a scanned barcode names: its number, with or without #, or its id."""
+    code = scanned.strip().lstrip("#").strip()
+    if not code or len(code) > 128:
+        raise OrderNotFound("scan the order's barcode")
+    found = db.session.execute(
+        select(Order).where(or_(Order.number == code, Order.external_id == code))
+        .order_by((Order.number == code).desc(), Order.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if found is None:
+        raise OrderNotFound(f"no order {code!r}")
+    return found
+
+
+def pack_order(order: Order, packer: Packer, station: str | None = None) -> Shipment:
+    """Record that the packer packed the order; a second scan returns the same shipment."""
+    existing = shipment_of(order)
+    if existing is not None:
+        return existing
+    if order.status != OrderStatus.OPEN:
+        raise OrderNotPackable(f"the order is {order.status}")
+    shipment = Shipment(order_id=order.id, packer_id=packer.id, station=station,
+                        packed_at=utcnow(), feedback_token=new_feedback_token())
+    db.session.add(shipment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Scanned at two stations at once: the first one's shipment stands.
+        db.session.rollback()
+        return shipment_of(order)
+    return shipment
+
+
+def shipment_of(order: Order) -> Shipment | None:
+    """Return the order's shipment, if it was packed."""
+    return db.session.execute(
+        select(Shipment).where(Shipment.order_id == order.id)).scalar_one_or_none()
