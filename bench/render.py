@@ -26,10 +26,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "inserts")]
 from reportlab import rl_config  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
 from reportlab.lib.utils import ImageReader  # noqa: E402
+from samples import make_insert  # noqa: E402
 
 from greetings.inserts import render_insert, render_wave  # noqa: E402
 from greetings.inserts.render import CAPTION, PACKED_BY, SALUTATION, format_day  # noqa: E402
-from samples import make_insert  # noqa: E402
 
 GOALS = {"ms": 3.0, "kb": 18.0, "wave_s": 1.0, "wave_mb": 1.1}
 FIRST = ["Søren", "Jürgen", "Åse", "Ingeborg", "Birthe", "Mikkel", "Sofie", "Lars", "Anja", "Ola"]
@@ -60,12 +60,12 @@ def timed(fn, items) -> tuple[float, float]:
 
 def obvious(data) -> bytes:
     """The card as most reportlab code would do it: load everything on every call."""
+    import qrcode
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Paragraph
-    import qrcode
 
     pdfmetrics.registerFont(TTFont("ObviousSans", str(ROOT / "fonts" / "DejaVuSans.ttf")))
     buffer = io.BytesIO()

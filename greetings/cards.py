@@ -7,6 +7,7 @@
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 from jinja2 import TemplateError
@@ -14,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
 from .extensions import db
-from .inserts import InsertData, render_insert, render_wave
+from .inserts import InsertData, drawable_name, render_insert, render_wave
 from .inserts.render import language as card_language
 from .models import GreetingText, Shipment
 
@@ -58,12 +59,26 @@ def feedback_url(token: str) -> str:
     return public_url(f"/f/{token}")
 
 
+def qr_url(url: str) -> str:
+    """Return the form of a feedback URL the card carries.
+
+    All upper case fits QR's alphanumeric mode: version 3 instead of 4 for a typical base
+    URL, so larger modules on the same square. Scheme and host ignore case and the service
+    answers /F/<TOKEN>; a base URL with a path of its own keeps its case, since that path
+    may not.
+    """
+    if not current_app.config["QR_UPPERCASE"] or urlsplit(url).path.count("/") != 2:
+        return url
+    return url.upper()
+
+
 def build_insert(shipment: Shipment, profile: str | None = None) -> InsertData:
     """Gather everything one card shows from the shipment, its order and its packer."""
     config = current_app.config
     order, packer = shipment.order, shipment.packer
     language = card_language(order.language)
-    values = dict(first_name=order.first_name or "", packer=packer.display_name,
+    # A name the card's fonts cannot draw must not reach the text either.
+    values = dict(first_name=drawable_name(order.first_name) or "", packer=packer.display_name,
                   brand=config["BRAND_NAME"], order_number=order.number,
                   item_count=order.item_count)
     try:
@@ -74,7 +89,7 @@ def build_insert(shipment: Shipment, profile: str | None = None) -> InsertData:
     signature, signature_1bit = packer.usable_signature()
     return InsertData(
         brand_name=config["BRAND_NAME"], logo=_logo(config.get("BRAND_LOGO")),
-        feedback_url=feedback_url(shipment.feedback_token),
+        feedback_url=qr_url(feedback_url(shipment.feedback_token)),
         packer_display_name=packer.display_name, greeting_text=text,
         date=shipment.packed_at.date() if shipment.packed_at else date.today(),
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,

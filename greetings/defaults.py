@@ -23,3 +23,5 @@ BRAND_NAME = "Greetings"
 BRAND_LOGO = None
 # Paper of a card unless a station says otherwise: a6, a5, a4, letter, thermal4x6.
 INSERT_PROFILE = "a6"
+# Print the feedback URL (and its QR code) in upper case: a smaller QR code.
+QR_UPPERCASE = True

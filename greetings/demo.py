@@ -12,7 +12,13 @@ from sqlalchemy import select
 
 from .api.tokens import create_token
 from .commands import add_integration
-from .demo_people import DEMO_PACKERS, ensure_demo_packers, pack_demo_orders
+from .demo_people import (
+    DEMO_MANAGER,
+    DEMO_PACKERS,
+    ensure_demo_packers,
+    ensure_demo_staff,
+    pack_demo_orders,
+)
 from .extensions import db
 from .intake.payloads import ItemIn, OrderIn
 from .intake.store import DuplicateDelivery, upsert_order
@@ -48,6 +54,7 @@ def demo():
         with contextlib.suppress(DuplicateDelivery):
             upsert_order(erp, order, f"demo:{number}", None, 0)
     packers = ensure_demo_packers()
+    ensure_demo_staff()
     # Half the demo orders are packed, so cards can be rendered at once.
     pack_demo_orders(packers, [number for number, *_ in DEMO_ORDERS[:3]])
     token = _demo_token()
@@ -82,8 +89,10 @@ def _print_welcome(token):
                    f"   secret: {found.secrets[0].secret}")
     click.echo(f"  Orders:       {len(DEMO_ORDERS)} demo orders, numbers "
                f"{DEMO_ORDERS[0][0]}-{DEMO_ORDERS[-1][0]}")
-    for full_name, display_name, badge, *_ in DEMO_PACKERS:
-        click.echo(f"  Packer:       {display_name} ({full_name}), badge {badge}")
+    click.echo(f"  Manager:      {base}/staff/login   {DEMO_MANAGER[0]} / {DEMO_MANAGER[1]}")
+    click.echo(f"  Station:      {base}/station/   (a manager sets the computer up once)")
+    for full_name, display_name, badge, pin, *_ in DEMO_PACKERS:
+        click.echo(f"  Packer:       {display_name} ({full_name}), badge {badge}, PIN {pin}")
     click.echo(f"  Cards:        flask --app greetings render {DEMO_ORDERS[0][0]} --out card.pdf")
     if token:
         click.echo(f"  API token:    {token}   (shown once; `token add NAME` makes another)")

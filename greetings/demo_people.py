@@ -5,17 +5,21 @@ import math
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from .extensions import db
 from .inserts import prepare_signature
-from .models import Order, Packer
+from .models import Order, Packer, Station, User
+from .staff.service import create_user
 from .station.service import badge_hash, pack_order
 
 DEMO_PACKERS = [
-    # full name, display name, badge, own line, draws a signature
-    ("Åse Marie Nygaard", "Åse", "DEMO-ASE", "I packed this with care.", True),
-    ("Søren Holm", "Søren", "DEMO-SOREN", None, False),
+    # full name, display name, badge, PIN, own line, draws a signature
+    ("Åse Marie Nygaard", "Åse", "DEMO-ASE", "1111", "I packed this with care.", True),
+    ("Søren Holm", "Søren", "DEMO-SOREN", "2222", None, False),
 ]
+DEMO_MANAGER = ("manager@example.com", "demo-manager-1")
+DEMO_STATION = "Demo station"
 
 
 def demo_signature() -> bytes:
@@ -34,18 +38,30 @@ def demo_signature() -> bytes:
 def ensure_demo_packers() -> list[Packer]:
     """Create the demo packers once; return them."""
     packers = []
-    for full_name, display_name, badge, line, signs in DEMO_PACKERS:
+    for full_name, display_name, badge, pin, line, signs in DEMO_PACKERS:
         found = db.session.execute(
             select(Packer).where(Packer.badge_hash == badge_hash(badge))).scalar_one_or_none()
         if found is None:
             png, png_1bit = prepare_signature(demo_signature()) if signs else (None, None)
             found = Packer(full_name=full_name, display_name=display_name,
                            badge_hash=badge_hash(badge), own_line=line, signature_png=png,
-                           signature_1bit=png_1bit, signature_consent=signs)
+                           signature_1bit=png_1bit, signature_consent=signs,
+                           pin_hash=generate_password_hash(pin))
             db.session.add(found)
             db.session.commit()
         packers.append(found)
     return packers
+
+
+def ensure_demo_staff() -> None:
+    """Create the demo manager login and a demo station once."""
+    email, password = DEMO_MANAGER
+    if db.session.execute(select(User).where(User.email == email)).scalar_one_or_none() is None:
+        create_user(email, password, "manager")
+    if db.session.execute(
+            select(Station).where(Station.name == DEMO_STATION)).scalar_one_or_none() is None:
+        db.session.add(Station(name=DEMO_STATION, site="Demo warehouse"))
+        db.session.commit()
 
 
 def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> None:
@@ -53,4 +69,4 @@ def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> None:
     for index, number in enumerate(numbers):
         order = db.session.execute(
             select(Order).where(Order.external_id == f"DEMO-{number}")).scalar_one()
-        pack_order(order, packers[index % len(packers)], "demo-station")
+        pack_order(order, packers[index % len(packers)], DEMO_STATION)

@@ -56,8 +56,11 @@ def _problem(problem, status, headers=None):
 
 
 def wants_problem_json():
-    """Tell whether this request comes from a machine (webhooks, API)."""
-    return request.path.startswith(MACHINE_PREFIXES)
+    """Tell whether this request comes from a machine (webhooks, API, a page's fetch)."""
+    if request.path.startswith(MACHINE_PREFIXES) or request.is_json:
+        return True
+    best = request.accept_mimetypes.best
+    return best in {"application/json", "application/problem+json"}
 
 
 def handle_problem(error: ProblemError):
@@ -84,7 +87,9 @@ def handle_unexpected(error: Exception):
 
 
 def _page(status, title, detail):
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    # A status with a page of its own (errors/404.html, errors/429.html) gets that page.
+    templates = [f"errors/{status}.html", "errors/error.html"]
+    return render_template(templates, status=status, title=title, detail=detail), status
 
 
 def init_app(app):

@@ -7,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
 
 from .cards import check_greeting, insert_pdf
 from .extensions import db
@@ -34,12 +35,14 @@ def read_signature(path: str) -> tuple[bytes, bytes]:
 @click.option("--signature", "signature_path", type=click.Path(exists=True, dir_okay=False),
               help="a scan or photo of their signature; adding it records their consent")
 @click.option("--line", default=None, help="their own line on the card")
-def packer_add(full_name, display_name, badge, signature_path, line):
+@click.option("--pin", default=None, help="4 to 8 digits for signing in without the badge")
+def packer_add(full_name, display_name, badge, signature_path, line, pin):
     """Add a packer and print their id."""
     signature, signature_1bit = read_signature(signature_path) if signature_path else (None, None)
     found = Packer(full_name=full_name.strip(), display_name=display_name.strip()[:60],
                    badge_hash=badge_hash(badge), own_line=line, signature_png=signature,
-                   signature_1bit=signature_1bit, signature_consent=signature is not None)
+                   signature_1bit=signature_1bit, signature_consent=signature is not None,
+                   pin_hash=pin_hash(pin) if pin else None)
     db.session.add(found)
     try:
         db.session.commit()
@@ -47,6 +50,26 @@ def packer_add(full_name, display_name, badge, signature_path, line):
         db.session.rollback()
         raise click.ClickException("another packer has this badge") from error
     click.echo(found.id)
+
+
+def pin_hash(pin: str) -> str:
+    """Return the stored form of a station PIN, refusing anything but 4 to 8 digits."""
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+        raise click.BadParameter("a PIN is 4 to 8 digits")
+    return generate_password_hash(pin)
+
+
+@packer.command("set-pin")
+@click.argument("packer_id", type=int)
+@click.option("--pin", required=True)
+def packer_set_pin(packer_id, pin):
+    """Set a packer's station PIN."""
+    found = db.session.get(Packer, packer_id)
+    if found is None:
+        raise click.ClickException(f"no packer {packer_id}")
+    found.pin_hash, found.failed_sign_ins, found.locked_until = pin_hash(pin), 0, None
+    db.session.commit()
+    click.echo(f"PIN set for {found.display_name}")
 
 
 @packer.command("consent")

@@ -205,7 +205,7 @@ def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -
     tint: draw the image's alpha in this RGB colour (signatures); stencil: a 1-bit mask
     painted black (thermal: black on white only, and the smallest stream there is).
     """
-    key = hashlib.sha1(png + repr((tint, stencil)).encode()).hexdigest()[:16]
+    key = hashlib.blake2b(png + repr((tint, stencil)).encode(), digest_size=8).hexdigest()
     im = Image.open(io.BytesIO(png))
     im.load()
     if stencil:
@@ -258,5 +258,6 @@ def place_image(canvas, image: EncodedImage, box, page_h_mm: float, align: str) 
     if image.stencil:
         canvas.setFillColorRGB(0, 0, 0)
     # Same operators drawImage writes, without its per-call decode and digest.
-    canvas._code.append(f"q {iw:.2f} 0 0 {ih:.2f} {x:.2f} {bottom + (h - ih) / 2:.2f} cm /{name} Do Q")
+    y = bottom + (h - ih) / 2
+    canvas._code.append(f"q {iw:.2f} 0 0 {ih:.2f} {x:.2f} {y:.2f} cm /{name} Do Q")
     canvas._formsinuse.append(image.key)

@@ -59,7 +59,8 @@ def build(url: str) -> tuple[int, tuple[int, ...], int]:
     best = None
     for mask in range(8):
         rows = tuple(f | (d ^ m) | t for f, d, m, t in
-                     zip(layout.function, data, layout.masks[mask], layout.fmt[mask]))
+                     zip(layout.function, data, layout.masks[mask], layout.fmt[mask],
+                         strict=True))
         score = penalty(rows, layout.n)
         if best is None or score < best[0]:
             best = (score, rows, mask)
@@ -76,13 +77,13 @@ def penalty(rows: tuple[int, ...], n: int) -> int:
     lines = [format(r, f"0{n}b") for r in rows]
     # All rows and columns in one string, separated so that no pattern spans two
     # lines: two scans in C instead of 2n small ones.
-    text = "2".join(lines + ["".join(c) for c in zip(*lines)])
+    text = "2".join(lines + ["".join(c) for c in zip(*lines, strict=True)])
     runs = _LONG_LIGHT.findall(text) + _LONG_DARK.findall(text)
     score = sum(map(len, runs)) - 2 * len(runs)
     score += 40 * (text.count("00001011101") + text.count("10111010000"))
     full = (1 << n) - 1
     blocks = sum((~(a ^ b) & ~(a ^ (a >> 1)) & (full >> 1)).bit_count()
-                 for a, b in zip(rows, rows[1:]))
+                 for a, b in zip(rows, rows[1:], strict=False))
     score += 3 * blocks
     dark = sum(r.bit_count() for r in rows)
     return score + 10 * (abs(dark * 100 // (n * n) - 50) // 5)
@@ -159,7 +160,7 @@ def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
     rem = [0] * ec_count
     for byte in data:
         row = table[byte ^ rem[0]]
-        rem = [a ^ b for a, b in zip(rem[1:] + [0], row)]
+        rem = [a ^ b for a, b in zip(rem[1:] + [0], row, strict=True)]
     return rem
 
 
@@ -189,8 +190,8 @@ class _Layout:
         for mask in range(8):
             probe.setup_type_info(False, mask)
             taken = [[m is not None for m in row] for row in probe.modules]
-            self.fmt.append(tuple(_row_bits(m and not f for m, f in zip(row, fr))
-                                  for row, fr in zip(probe.modules, fixed)))
+            self.fmt.append(tuple(_row_bits(m and not f for m, f in zip(row, fr, strict=True))
+                                  for row, fr in zip(probe.modules, fixed, strict=True)))
             func = util.mask_func(mask)
             self.masks.append(tuple(_row_bits(not taken[r][c] and func(r, c) for c in range(n))
                                     for r in range(n)))

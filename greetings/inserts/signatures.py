@@ -43,7 +43,8 @@ def prepare_signature(raw: bytes) -> tuple[bytes, bytes]:
 def _open(raw: bytes) -> Image.Image:
     """Open the bytes as an image, refusing what is too big or not an image at all."""
     if len(raw) > MAX_BYTES:
-        raise SignatureRejected("The signature file is larger than 5 MB; please send a smaller one.")
+        raise SignatureRejected("The signature file is larger than 5 MB; "
+                                "please send a smaller one.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

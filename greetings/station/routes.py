@@ -1,11 +1,245 @@
-"""/station: set up a station, sign a packer in, scan, print."""
+"""/station: set a computer up as a station, sign a packer in, scan, print."""
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..cards import insert_pdf, wave_pdf
+from ..extensions import db, limiter
+from ..models import OrderStatus, Packer, Shipment, Station
+from ..staff.service import manager_required
+from . import identity
+from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm, WaveForm
+from .scan import print_card, scan
+from .service import (
+    OrderNotFound,
+    PackerNotFound,
+    find_order,
+    find_packer,
+    pack_order,
+    parse_pick_list,
+    recent_shipments,
+    shipment_of,
+    unpacked_orders,
+)
 
 bp = Blueprint("station", __name__, url_prefix="/station")
+ONE_YEAR = 365 * 24 * 3600
 
 
-@bp.get("/setup")
+def _station_key():
+    # Failed badge scans are limited per station, so one station's fumbling never locks
+    # out another behind the same NAT address.
+    station = identity.current_station()
+    return f"station:{station.id}" if station else request.remote_addr or "?"
+
+
+@bp.before_request
+def remember_language():
+    """Keep a language chosen with ?lang= for the rest of the session."""
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+
+
+@bp.get("/")
+def index():
+    """Show the station: not set up, sign-in, or the scan screen."""
+    station = identity.current_station()
+    if station is None:
+        return render_template("station/not_set_up.html")
+    packer = identity.current_packer()
+    if packer is None:
+        packers = db.session.execute(
+            select(Packer).where(Packer.active.is_(True), Packer.pin_hash.is_not(None))
+            .order_by(Packer.display_name)).scalars().all()
+        return render_template("station/sign_in.html", station=station, badge_form=BadgeForm(),
+                               pin_form=PinForm(), packers=packers)
+    return render_template("station/scan.html", station=station, packer=packer,
+                           form=ScanForm(), recent=recent_shipments(station.name),
+                           wall=_wall(packer))
+
+
+def _wall(packer):
+    try:
+        from ..feedback.service import wall_for
+    except ImportError:
+        return None
+    return wall_for(packer.id)
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@manager_required
 def setup():
-    """Placeholder until the station pages land."""
-    return "station setup"
+    """Let a manager set this computer up as a station (name, site, paper, printing)."""
+    current = identity.current_station()
+    form = StationSetupForm(obj=current)
+    if form.validate_on_submit():
+        station = db.session.execute(
+            select(Station).where(Station.name == form.name.data.strip())).scalar_one_or_none()
+        if station is None:
+            station = Station(name=form.name.data.strip())
+            db.session.add(station)
+        form.populate_obj(station)
+        station.name = station.name.strip()
+        station.cups_queue = station.cups_queue or None
+        db.session.commit()
+        flash(_("This computer is now station %(name)s.", name=station.name), "ok")
+        response = make_response(redirect(url_for("station.index")))
+        response.set_cookie(identity.STATION_COOKIE, identity.station_cookie_value(station),
+                            max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+        return response
+    stations = db.session.execute(select(Station).order_by(Station.name)).scalars().all()
+    return render_template("station/setup.html", form=form, current=current, stations=stations)
+
+
+@bp.post("/badge")
+@identity.station_required
+@limiter.limit("20 per minute", key_func=_station_key)
+def badge():
+    """Sign a packer in by the code their badge scans as."""
+    form = BadgeForm()
+    if form.validate_on_submit():
+        try:
+            packer = find_packer(form.badge.data)
+        except PackerNotFound:
+            flash(_("Badge not recognised. Scan it again or use your PIN."), "error")
+        else:
+            identity.sign_in(packer, identity.current_station())
+    return redirect(url_for("station.index"))
+
+
+@bp.post("/pin")
+@identity.station_required
+@limiter.limit("20 per minute", key_func=_station_key)
+def pin():
+    """Sign a packer in with their PIN (locked for 5 minutes after 5 misses)."""
+    form = PinForm()
+    if form.validate_on_submit():
+        packer = db.session.get(Packer, int(form.packer_id.data))
+        problem = identity.check_pin(packer, form.pin.data) if packer and packer.active else "wrong"
+        if problem is None:
+            identity.sign_in(packer, identity.current_station())
+        elif problem == "locked":
+            flash(_("Too many wrong PINs. Wait 5 minutes or scan your badge."), "error")
+        else:
+            flash(_("Wrong PIN."), "error")
+    else:
+        flash(_("Enter your PIN (4 to 8 digits)."), "error")
+    return redirect(url_for("station.index"))
+
+
+@bp.post("/signout")
+@identity.station_required
+def signout():
+    """Sign the packer out."""
+    identity.sign_out()
+    return redirect(url_for("station.index"))
+
+
+@bp.post("/scan")
+@identity.packer_required
+def scan_order():
+    """Record the scanned order as packed here and print its card."""
+    form = ScanForm()
+    if not form.validate_on_submit():
+        answer = {"result": "invalid", "message": _("Scan the order's barcode.")}
+        return _answer(answer, 422)
+    answer, status = scan(form.code.data, g.packer, identity.current_station(),
+                          form.action.data or None)
+    return _answer(answer, status)
+
+
+def _answer(answer, status):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(answer), status
+    # Without JavaScript: the scan page again, with the result on it.
+    station = identity.current_station()
+    return render_template("station/scan.html", station=station, packer=g.packer,
+                           form=ScanForm(formdata=None), answer=answer,
+                           recent=recent_shipments(station.name), wall=_wall(g.packer)), status
+
+
+@bp.get("/shipments/<int:shipment_id>/insert.pdf")
+@identity.packer_required
+def insert(shipment_id):
+    """Send a card as PDF, on the station's paper."""
+    shipment = db.get_or_404(Shipment, shipment_id)
+    return Response(insert_pdf(shipment, identity.current_station().profile),
+                    mimetype="application/pdf",
+                    headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
+
+
+@bp.post("/shipments/<int:shipment_id>/print")
+@identity.packer_required
+def reprint(shipment_id):
+    """Print a card again (a reprint, or a retry after a printer failure)."""
+    shipment = db.get_or_404(Shipment, shipment_id)
+    answer = print_card(shipment, identity.current_station(), reprint=True)
+    return _answer(answer, 502 if answer["result"] == "print_failed" else 200)
+
+
+@bp.get("/recent")
+@identity.packer_required
+def recent():
+    """List the station's last 20 parcels."""
+    station = identity.current_station()
+    return jsonify([{"order": s.order.number, "packer": s.packer.display_name,
+                     "packed_at": s.packed_at.isoformat() + "Z", "shipment_id": s.id}
+                    for s in recent_shipments(station.name)])
+
+
+@bp.route("/wave", methods=["GET", "POST"])
+@identity.packer_required
+def wave():
+    """Print the cards of a whole pick list as one PDF, in the list's order."""
+    form = WaveForm()
+    if not form.validate_on_submit():
+        return render_template("station/wave.html", form=form, packer=g.packer,
+                               station=identity.current_station())
+    station = identity.current_station()
+    if form.source.data == "unpacked":
+        orders, missing = unpacked_orders(), []
+    else:
+        orders, missing = _orders_of(parse_pick_list(form.numbers.data))
+    if missing or not orders:
+        flash(_("Not found: %(numbers)s", numbers=", ".join(missing)) if missing
+              else _("No orders to print."), "error")
+        return render_template("station/wave.html", form=form, packer=g.packer,
+                               station=station), 422
+    shipments = [shipment_of(order) or pack_order(order, g.packer, station.name)
+                 for order in orders]
+    return Response(wave_pdf(shipments, station.profile), mimetype="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="wave.pdf"',
+                             "X-Wave-Count": str(len(shipments))})
+
+
+def _orders_of(codes):
+    """Return the packable orders of a pick list, and the codes that are not."""
+    orders, missing = [], []
+    for code in codes:
+        try:
+            order = find_order(code)
+        except OrderNotFound:
+            missing.append(code)
+            continue
+        if shipment_of(order) is None and order.status != OrderStatus.OPEN:
+            missing.append(f"{code} ({order.status})")
+        else:
+            orders.append(order)
+    return orders, missing
+

@@ -1,6 +1,7 @@
 """Packing: finding orders and packers by what scanners read, and recording shipments."""
 
 import hashlib
+import re
 import secrets
 
 from sqlalchemy import or_, select
@@ -87,3 +88,39 @@ def shipment_of(order: Order) -> Shipment | None:
     """Return the order's shipment, if it was packed."""
     return db.session.execute(
         select(Shipment).where(Shipment.order_id == order.id)).scalar_one_or_none()
+
+
+def repack(shipment: Shipment, packer: Packer, station: str | None) -> Shipment:
+    """Make the shipment this packer's: a new card, a new feedback token, a new time."""
+    shipment.packer_id, shipment.station = packer.id, station
+    shipment.packed_at, shipment.feedback_token = utcnow(), new_feedback_token()
+    db.session.commit()
+    return shipment
+
+
+def recent_shipments(station: str, limit: int = 20) -> list[Shipment]:
+    """Return the station's last parcels, newest first."""
+    return list(db.session.execute(
+        select(Shipment).where(Shipment.station == station)
+        .order_by(Shipment.packed_at.desc(), Shipment.id.desc()).limit(limit)
+    ).scalars())
+
+
+def unpacked_orders(limit: int = 500) -> list[Order]:
+    """Return open orders that have no shipment yet, oldest first."""
+    return list(db.session.execute(
+        select(Order).outerjoin(Shipment, Shipment.order_id == Order.id)
+        .where(Shipment.id.is_(None), Order.status == OrderStatus.OPEN)
+        .order_by(Order.placed_at.asc().nulls_last(), Order.id).limit(limit)
+    ).scalars())
+
+
+def parse_pick_list(text: str, limit: int = 500) -> list[str]:
+    """Split pasted or scanned order numbers (lines, commas, spaces), keeping their order."""
+    codes, seen = [], set()
+    for code in re.split(r"[\s,;]+", text or ""):
+        code = code.strip().lstrip("#")
+        if code and code not in seen:
+            seen.add(code)
+            codes.append(code)
+    return codes[:limit]

@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import raster
 from PIL import ImageChops
-from samples import make_insert
 
 from greetings.inserts import render_insert
 from greetings.inserts.layouts import PROFILES
+from tests.inserts.samples import make_insert
+from tests.support.pdf import raster
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DPI = 72

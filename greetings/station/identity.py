@@ -1,0 +1,131 @@
+"""Who is at this station: the station itself (a signed cookie) and the signed-in packer.
+
+The station cookie outlives sign-outs and browser restarts: a manager sets a computer up
+once. The packer lives in the Flask session and is signed out after the station's idle time.
+"""
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, g, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.security import check_password_hash
+
+from ..errors import ProblemError
+from ..extensions import db
+from ..models import Packer, Station, utcnow
+
+STATION_COOKIE = "greetings_station"
+PIN_FAILURES_BEFORE_LOCK = 5
+PIN_LOCKOUT = timedelta(minutes=5)
+
+
+class StationRequired(ProblemError):
+    status = 403
+    title = "This computer is not set up as a station"
+
+
+class PackerRequired(ProblemError):
+    status = 401
+    title = "Sign in at the station first"
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="station")
+
+
+def station_cookie_value(station: Station) -> str:
+    """Return the signed cookie value that binds a browser to a station."""
+    return _serializer().dumps({"station": station.id})
+
+
+def current_station() -> Station | None:
+    """Return the station this browser was set up as, or None."""
+    if "station" not in g:
+        g.station = None
+        raw = request.cookies.get(STATION_COOKIE)
+        if raw:
+            try:
+                station_id = _serializer().loads(raw).get("station")
+            except (BadSignature, AttributeError):
+                station_id = None
+            if isinstance(station_id, int):
+                g.station = db.session.get(Station, station_id)
+    return g.station
+
+
+def current_packer() -> Packer | None:
+    """Return the packer signed in at this station, signing them out when idle too long."""
+    station = current_station()
+    packer_id = session.get("packer_id")
+    if station is None or packer_id is None or session.get("packer_station") != station.id:
+        return None
+    now = utcnow().timestamp()
+    if now - session.get("packer_seen", 0) > station.idle_minutes * 60:
+        sign_out()
+        return None
+    packer = db.session.get(Packer, packer_id)
+    if packer is None or not packer.active:
+        sign_out()
+        return None
+    session["packer_seen"] = now
+    return packer
+
+
+def sign_in(packer: Packer, station: Station) -> None:
+    """Sign the packer in at the station."""
+    session["packer_id"], session["packer_station"] = packer.id, station.id
+    session["packer_seen"] = utcnow().timestamp()
+
+
+def sign_out() -> None:
+    """Sign the packer out (the station stays set up)."""
+    for key in ("packer_id", "packer_station", "packer_seen"):
+        session.pop(key, None)
+
+
+def check_pin(packer: Packer, pin: str) -> str | None:
+    """Check a PIN; return None when right, else "wrong" or "locked" (after 5 misses)."""
+    now = utcnow()
+    if packer.locked_until and packer.locked_until > now:
+        return "locked"
+    if packer.pin_hash and check_password_hash(packer.pin_hash, pin):
+        packer.failed_sign_ins, packer.locked_until = 0, None
+        db.session.commit()
+        return None
+    packer.failed_sign_ins += 1
+    if packer.failed_sign_ins >= PIN_FAILURES_BEFORE_LOCK:
+        packer.failed_sign_ins, packer.locked_until = 0, now + PIN_LOCKOUT
+    db.session.commit()
+    return "locked" if packer.locked_until and packer.locked_until > now else "wrong"
+
+
+def station_required(view):
+    """Run the view only on a set-up station; people are sent to the explanation page."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_station() is None:
+            if request.accept_mimetypes.best == "application/json" or request.is_json:
+                raise StationRequired("a manager sets this computer up at /station/setup")
+            return redirect(url_for("station.index"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def packer_required(view):
+    """Run the view only with a packer signed in at a set-up station."""
+
+    @wraps(view)
+    @station_required
+    def wrapper(*args, **kwargs):
+        packer = current_packer()
+        if packer is None:
+            if request.is_json or request.accept_mimetypes.best == "application/json":
+                raise PackerRequired("scan your badge or enter your PIN")
+            return redirect(url_for("station.index"))
+        g.packer = packer
+        return view(*args, **kwargs)
+
+    return wrapper

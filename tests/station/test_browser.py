@@ -1,0 +1,100 @@
+"""The station in Debian's Chromium: set up, badge, scan, print, errors, idle, PIN lockout."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.station.conftest import (
+    BADGE,
+    PIN,
+    query,
+    scan,
+    set_up_station,
+    sign_in_by_badge,
+)
+from tests.support.pdf import decode_qr, page_text, raster
+
+
+def assert_focus_in_scan_field(page):
+    # The page puts it back within a moment of any answer, click or load.
+    expect(page.locator("#code")).to_be_focused(timeout=3000)
+
+
+def test_manager_sets_up_a_station_and_a_packer_prints_a_card(page, world):
+    set_up_station(page, world)
+    assert "Pakkebord 1" in page.locator("nav").inner_text()
+    sign_in_by_badge(page)
+    assert page.locator("#packer-name").inner_text() == "Åse"
+    assert_focus_in_scan_field(page)
+
+    with page.expect_response(re.compile(r"/insert\.pdf$")) as pdf_response:
+        result = scan(page, "#5001")
+    assert "result-printed" in result.get_attribute("class")
+    assert pdf_response.value.headers["content-type"] == "application/pdf"
+    # Chromium hands a framed PDF to its viewer; fetch the same URL with the page's cookies.
+    pdf = page.request.get(pdf_response.value.url).body()
+    assert "Søren" in page_text(pdf)
+    (token,) = query(world, "SELECT feedback_token FROM shipments")[0]
+    expected = f"{world.base_url}/f/{token}"
+    assert decode_qr(raster(pdf, 203)) == [expected.upper()]
+    assert page.locator("#recent li .order").first.inner_text() == "5001"
+    assert_focus_in_scan_field(page)
+
+
+def test_unknown_and_cancelled_orders_show_their_error_and_keep_the_focus(page, world):
+    set_up_station(page, world)
+    sign_in_by_badge(page)
+    result = scan(page, "NO-SUCH-ORDER")
+    assert "result-unknown" in result.get_attribute("class")
+    assert "NO-SUCH-ORDER" in result.inner_text()
+    assert_focus_in_scan_field(page)
+    result = scan(page, "5003")
+    assert "result-cancelled" in result.get_attribute("class")
+    assert_focus_in_scan_field(page)
+    assert query(world, "SELECT count(*) FROM shipments")[0][0] == 0
+
+
+def test_order_packed_by_someone_else_offers_reprint_or_repack(page, world):
+    set_up_station(page, world)
+    sign_in_by_badge(page, "BADGE-7")
+    scan(page, "5001")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_by_badge(page)
+    result = scan(page, "5001")
+    assert "result-other_packer" in result.get_attribute("class")
+    assert "Bo" in result.inner_text()
+    with page.expect_response(re.compile(r"/insert\.pdf$")):
+        page.get_by_role("button", name="Repack as me").click()
+    page.wait_for_selector("#result.result-printed")
+    assert query(world, "SELECT p.display_name FROM shipments s JOIN packers p "
+                        "ON p.id = s.packer_id")[0][0] == "Åse"
+
+
+def test_idle_packer_is_signed_out(page, world):
+    page.clock.install()
+    set_up_station(page, world, idle_minutes=1)
+    sign_in_by_badge(page)
+    page.clock.fast_forward("01:05")
+    page.wait_for_selector("#badge")
+    assert page.locator("#code").count() == 0
+
+
+def test_pin_sign_in_and_lockout(page, world):
+    set_up_station(page, world)
+
+    def enter_pin(pin):
+        page.locator("details.tile", has_text="Åse").locator("summary").click()
+        for digit in pin:
+            page.locator("details.tile[open] .keypad").get_by_role(
+                "button", name=digit, exact=True).click()
+        page.locator("details.tile[open]").get_by_role("button", name="OK").click()
+
+    for _ in range(5):
+        enter_pin("0000")
+        page.wait_for_selector(".flash-error")
+    assert "Too many wrong PINs" in page.locator(".flash-error").inner_text()
+    enter_pin(PIN)
+    page.wait_for_selector(".flash-error")
+    assert page.locator("#code").count() == 0
+    sign_in_by_badge(page, BADGE)
+    assert page.locator("#packer-name").inner_text() == "Åse"
