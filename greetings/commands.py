@@ -122,7 +122,8 @@ def init_app(app):
     """Register the commands."""
     from .demo import demo
     from .packers_cli import COMMANDS
+    from .privacy import purge_command
     from .staff.cli import user
 
-    for command in (init_db, integration, token, demo, user, *COMMANDS):
+    for command in (init_db, integration, token, demo, user, purge_command, *COMMANDS):
         app.cli.add_command(command)

@@ -13,7 +13,7 @@ from ..inserts import PROFILES
 from ..intake.payloads import validation_errors
 from ..models import Shipment
 from ..station.service import find_order, find_packer, pack_order
-from .tokens import bearer_required
+from .tokens import bearer_or_station, bearer_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -55,7 +55,7 @@ def whoami():
 
 
 @bp.post("/pack")
-@bearer_required
+@bearer_or_station
 def pack():
     """Record a packed order and answer where its card and feedback page are."""
     body = json_body(PackIn)
@@ -65,7 +65,7 @@ def pack():
 
 
 @bp.get("/shipments/<int:shipment_id>/insert.pdf")
-@bearer_required
+@bearer_or_station
 def insert(shipment_id):
     """Send the shipment's card as a PDF."""
     shipment = db.get_or_404(Shipment, shipment_id)

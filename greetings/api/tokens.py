@@ -9,8 +9,9 @@ from flask import g, request
 from sqlalchemy import select
 
 from ..errors import ProblemError
-from ..extensions import db
+from ..extensions import csrf, db
 from ..models import ApiToken, utcnow
+from ..station.identity import current_packer
 
 TOKEN_PREFIX = "gr_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 
@@ -51,17 +52,43 @@ def token_from_header(header: str | None) -> ApiToken | None:
     return found
 
 
+def _authenticate_bearer() -> bool:
+    token = token_from_header(request.headers.get("Authorization"))
+    if token is None:
+        return False
+    token.last_used_at = utcnow()
+    db.session.commit()
+    g.api_token = token
+    return True
+
+
 def bearer_required(view):
     """Let the view run only for a request with a valid API token (else 401)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        token = token_from_header(request.headers.get("Authorization"))
-        if token is None:
+        if not _authenticate_bearer():
             raise NotAuthenticated("send Authorization: Bearer <API token>")
-        token.last_used_at = utcnow()
-        db.session.commit()
-        g.api_token = token
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def bearer_or_station(view):
+    """Let an API token through, or a packer signed in at a station browser.
+
+    The API is exempt from CSRF because tokens are not sent by browsers on their own; a
+    station's session cookie is, so that path checks the CSRF token itself.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if "Authorization" not in request.headers and current_packer() is not None:
+            csrf.protect()
+            g.api_token = None
+        elif not _authenticate_bearer():
+            raise NotAuthenticated("send Authorization: Bearer <API token>, or sign in at "
+                                   "a station")
         return view(*args, **kwargs)
 
     return wrapper

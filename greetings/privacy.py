@@ -1,0 +1,47 @@
+"""The retention policy: customers' personal data goes after RETENTION_DAYS."""
+
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import delete, select, update
+
+from .extensions import db
+from .models import Delivery, Order, OrderItem, utcnow
+
+
+def purge(retention_days: int, now=None) -> dict:
+    """Clear customer data of orders older than the retention; keep feedback, anonymised.
+
+    Names and items go; the order row stays (number, language, dates) so shipments and
+    feedback keep their meaning without naming anyone. Parked webhook bodies of the same
+    age go too, since they carry the whole order.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    old = select(Order.id).where(Order.created_at < cutoff, Order.purged_at.is_(None))
+    old_ids = list(db.session.execute(old).scalars())
+    counts = {"orders": len(old_ids), "items": 0, "parked_bodies": 0}
+    if old_ids:
+        counts["items"] = db.session.execute(
+            delete(OrderItem).where(OrderItem.order_id.in_(old_ids))).rowcount
+        db.session.execute(
+            update(Order).where(Order.id.in_(old_ids))
+            .values(first_name=None, last_name=None, purged_at=now or utcnow()))
+    counts["parked_bodies"] = db.session.execute(
+        update(Delivery).where(Delivery.received_at < cutoff,
+                               Delivery.parked_body.is_not(None))
+        .values(parked_body=None)).rowcount
+    db.session.commit()
+    return counts
+
+
+@click.command("purge")
+@click.option("--days", type=int, default=None, help="override RETENTION_DAYS")
+@with_appcontext
+def purge_command(days):
+    """Apply the retention policy (default: RETENTION_DAYS, 180)."""
+    retention = days if days is not None else int(current_app.config["RETENTION_DAYS"])
+    counts = purge(retention)
+    click.echo(f"purged {counts['orders']} order(s) older than {retention} days: "
+               f"{counts['items']} item line(s), {counts['parked_bodies']} parked body(ies)")
