@@ -1,1 +1,128 @@
-"""GET /api/v1/feedback?since=: feedback for CRM pulls (Bearer). Filled in by the feedback work."""
+"""GET /api/v1/feedback?since=: feedback for CRM pulls (Bearer), oldest change first.
+
+A CRM remembers the `updated_at` of the last item it took and asks again with it as
+`since` (inclusive, so an answer changed in the same microsecond is never missed; items
+carry their `id` for de-duplication). Within one pull, `next` is an opaque cursor to the
+following page; it is null on the last page.
+"""
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+
+from flask import jsonify, request, url_for
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Feedback, Shipment
+from .routes import RequestInvalid, bp
+from .tokens import bearer_required
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+
+
+@bp.get("/feedback")
+@bearer_required
+def list_feedback():
+    """List feedback changed at or after `since`, paginated by `limit` and `cursor`."""
+    since = _parse_time(request.args.get("since"), "since")
+    limit = _parse_limit(request.args.get("limit"))
+    after = _parse_cursor(request.args.get("cursor"))
+    query = (
+        select(Feedback)
+        .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
+                 joinedload(Feedback.shipment).joinedload(Shipment.packer))
+        .order_by(Feedback.updated_at, Feedback.id)
+        .limit(limit + 1)
+    )
+    if since is not None:
+        query = query.where(Feedback.updated_at >= since)
+    if after is not None:
+        stamp, last_id = after
+        query = query.where(or_(Feedback.updated_at > stamp,
+                                and_(Feedback.updated_at == stamp, Feedback.id > last_id)))
+    rows = db.session.execute(query).scalars().all()
+    page, more = rows[:limit], len(rows) > limit
+    cursor = _make_cursor(page[-1]) if more else None
+    next_url = None
+    if cursor:
+        next_url = url_for(".list_feedback", since=request.args.get("since"), limit=limit,
+                           cursor=cursor, _external=True)
+    return jsonify({"feedback": [feedback_json(item) for item in page], "next": cursor,
+                    "next_url": next_url})
+
+
+def feedback_json(item: Feedback) -> dict:
+    """Describe one answer for a CRM: the comment is included even when hidden, and flagged.
+
+    Hiding protects the packer's wall; the CRM is the company's own system, so it gets the
+    words (and may choose not to show them) but not the manager's private reason.
+    """
+    shipment = item.shipment
+    return {
+        "id": item.id,
+        "shipment": {"id": shipment.id, "order": shipment.order.number},
+        "packer": {"display_name": shipment.packer.display_name},
+        "rating": item.rating,
+        "comment": item.comment,
+        "hidden": item.hidden_at is not None,
+        "language": item.language,
+        "created_at": _iso(item.created_at),
+        "updated_at": _iso(item.updated_at),
+    }
+
+
+def _iso(stamp: datetime) -> str:
+    return stamp.replace(tzinfo=UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _invalid(field: str, message: str) -> RequestInvalid:
+    return RequestInvalid(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+def _parse_time(text: str | None, field: str) -> datetime | None:
+    """Read an ISO 8601 time as naive UTC (a time without offset is taken as UTC)."""
+    if text is None or text == "":
+        return None
+    text = text.strip()
+    if "T" in text:
+        # An unencoded "+02:00" in a query string arrives as " 02:00".
+        text = text.replace(" ", "+")
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        raise _invalid(field, "an ISO 8601 time, e.g. 2026-03-14T09:15:00Z") from None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+    return stamp
+
+
+def _parse_limit(text: str | None) -> int:
+    if text is None or text == "":
+        return DEFAULT_LIMIT
+    if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_LIMIT:
+        raise _invalid("limit", f"a whole number from 1 to {MAX_LIMIT}")
+    return int(text)
+
+
+def _make_cursor(item: Feedback) -> str:
+    raw = json.dumps([item.updated_at.isoformat(timespec="microseconds"), item.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _parse_cursor(text: str | None) -> tuple[datetime, int] | None:
+    """Read a cursor made by _make_cursor; anything else is a 422, never a 500."""
+    if not text:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        stamp, last_id = json.loads(raw)
+        # Within a BIGINT: a larger number would make PostgreSQL fail the query.
+        if type(last_id) is not int or not 0 <= last_id < 2**63:
+            raise ValueError
+        return datetime.fromisoformat(stamp).replace(tzinfo=None), last_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise _invalid("cursor", "use the `next` value of the previous page") from None

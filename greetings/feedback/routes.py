@@ -1,5 +1,168 @@
 """/f/<token> (and /F/<TOKEN>, the upper-case form a QR code may carry)."""
 
-from flask import Blueprint
+import hashlib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+
+from ..extensions import csrf, limiter
+from .forms import FeedbackForm
+from .service import (
+    Answer,
+    FeedbackLocked,
+    can_change,
+    edit_deadline,
+    feedback_of,
+    find_shipment,
+    normalise_token,
+    page_language,
+    save_answer,
+)
 
 bp = Blueprint("feedback", __name__)
+
+# Defaults; FEEDBACK_RATELIMIT_ADDRESS / FEEDBACK_RATELIMIT_TOKEN in the config override them.
+# A customer needs a handful of requests; a script guessing tokens needs billions.
+ADDRESS_LIMIT = "60 per minute;600 per hour"
+CARD_LIMIT = "20 per minute;200 per day"
+LANGUAGE_NAMES = {"da": "Dansk", "en": "English", "de": "Deutsch", "sv": "Svenska",
+                  "nb": "Norsk"}
+
+
+def _token_key() -> str:
+    """Key the per-token limit by the card, whatever case the URL used."""
+    token = (request.view_args or {}).get("token", "")
+    return "card:" + (normalise_token(token) or "invalid")
+
+
+per_address = limiter.shared_limit(
+    lambda: current_app.config.get("FEEDBACK_RATELIMIT_ADDRESS", ADDRESS_LIMIT),
+    scope="feedback-address")
+per_token = limiter.shared_limit(
+    lambda: current_app.config.get("FEEDBACK_RATELIMIT_TOKEN", CARD_LIMIT),
+    scope="feedback-token", key_func=_token_key)
+
+
+def _shipment_or_404(token):
+    shipment = find_shipment(token)
+    if shipment is None:
+        abort(404)
+    return shipment
+
+
+def _private(response):
+    """Keep pages with a person's name and a CSRF token out of every shared cache."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# The form checks its own CSRF token (FlaskForm does), so that an expired token shows the
+# form again with a friendly message instead of a bare 400 page.
+@csrf.exempt
+@bp.route("/f/<token>", methods=["GET", "POST"])
+@per_address
+@per_token
+def give(token):
+    """Show the card's feedback form, and take the customer's answer."""
+    shipment = _shipment_or_404(token)
+    lang = page_language(shipment, request.args.get("lang"))
+    with force_locale(lang):
+        return _private(_answer_page(shipment, lang))
+
+
+# The QR code may carry the whole URL upper-case (a smaller code): same page.
+bp.add_url_rule("/F/<token>", endpoint="give_upper", view_func=give, methods=["GET", "POST"])
+
+
+def _answer_page(shipment, lang):
+    feedback = feedback_of(shipment)
+    editable = can_change(feedback)
+    prefill = {"rating": feedback.rating, "comment": feedback.comment} if feedback else None
+    form = FeedbackForm(data=prefill)
+    status = 200
+    if request.method == "POST":
+        if not editable:
+            status = 409
+        elif form.validate():
+            answer = Answer(form.rating.data, form.comment.data, lang)
+            try:
+                save_answer(shipment, answer)
+            except FeedbackLocked:
+                editable, status = False, 409
+            else:
+                return redirect(url_for(".thanks", token=shipment.feedback_token, lang=lang),
+                                303)
+        else:
+            status = 400 if "csrf_token" in form.errors else 422
+    return render_template(
+        "feedback/page.html", shipment=shipment, packer=shipment.packer,
+        first_name=shipment.order.first_name, feedback=feedback, form=form,
+        editable=editable, deadline=edit_deadline(feedback) if feedback else None,
+        lang=lang, languages=_language_links(shipment),
+        signature_size=_png_size(_signature(shipment)),
+    ), status
+
+
+@bp.get("/f/<token>/thanks")
+@per_address
+@per_token
+def thanks(token):
+    """Thank the customer in the packer's name, and offer the public review link if any."""
+    shipment = _shipment_or_404(token)
+    feedback = feedback_of(shipment)
+    lang = page_language(shipment, request.args.get("lang"))
+    if feedback is None:
+        return redirect(url_for(".give", token=shipment.feedback_token, lang=lang), 303)
+    with force_locale(lang):
+        page = render_template(
+            "feedback/thanks.html", shipment=shipment, packer=shipment.packer,
+            first_name=shipment.order.first_name, feedback=feedback, lang=lang,
+            editable=can_change(feedback),
+            # The same link for every rating: review sites forbid asking only happy people.
+            review_url=current_app.config.get("REVIEW_URL"),
+        )
+    return _private(page)
+
+
+@bp.get("/f/<token>/signature.png")
+@per_address
+def signature(token):
+    """Send the packer's signature image, only while they consent to showing it."""
+    image = _signature(_shipment_or_404(token))
+    if image is None:
+        abort(404)
+    response = make_response(image)
+    response.mimetype = "image/png"
+    response.set_etag(hashlib.sha256(image).hexdigest()[:32])
+    # Short and private: a revoked consent should stop showing soon, even to this customer.
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response.make_conditional(request)
+
+
+def _signature(shipment) -> bytes | None:
+    signature_png, _ = shipment.packer.usable_signature()
+    return signature_png
+
+
+def _png_size(png: bytes | None) -> tuple[int, int] | None:
+    """Read width and height from a PNG's header, so the page reserves the image's space."""
+    if not png or len(png) < 24 or not png.startswith(b"\x89PNG"):
+        return None
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _language_links(shipment):
+    return [(code, LANGUAGE_NAMES.get(code, code),
+             url_for(".give", token=shipment.feedback_token, lang=code))
+            for code in current_app.config["LANGUAGES"]]

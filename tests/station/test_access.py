@@ -18,7 +18,8 @@ def app(tmp_path, sqlite_url):
         create_user(*MANAGER, "manager")
     client = app.test_client()
     body = generic_body("7001")
-    assert client.post("/webhooks/erp", data=body, headers=standard_headers(body)).status_code == 200
+    response = client.post("/webhooks/erp", data=body, headers=standard_headers(body))
+    assert response.status_code == 200
     runner = app.test_cli_runner()
     assert runner.invoke(args=["packer", "add", "Åse Nygaard", "--display-name", "Åse",
                                "--badge", "B-1", "--pin", "1234"]).exit_code == 0
