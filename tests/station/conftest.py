@@ -7,6 +7,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
+from greetings.api.tokens import create_token
+from greetings.staff.service import create_user
+from tests.conftest import make_app, make_integrations
 from tests.support.webhooks import STANDARD_SECRET, generic_body, standard_headers
 
 MANAGER = ("boss@example.com", "a-long-password")
@@ -76,3 +79,45 @@ def scan(page, code):
     # wait_for_function would need eval, which the page's CSP forbids.
     expect(result).to_have_attribute("data-seq", str(seen + 1))
     return result
+
+
+# --- the same world in the Flask test client, CSRF off, for fast route tests -----
+
+@pytest.fixture
+def app(tmp_path, sqlite_url):
+    app = make_app(tmp_path, sqlite_url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    make_integrations(app)
+    with app.app_context():
+        create_user(*MANAGER, "manager")
+    client = app.test_client()
+    body = generic_body("7001")
+    response = client.post("/webhooks/erp", data=body, headers=standard_headers(body))
+    assert response.status_code == 200
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["packer", "add", "Åse Nygaard", "--display-name", "Åse",
+                               "--badge", "B-1", "--pin", "1234"]).exit_code == 0
+    return app
+
+
+def as_manager(app):
+    client = app.test_client()
+    client.post("/staff/login", data={"email": MANAGER[0], "password": MANAGER[1]})
+    response = client.post("/station/setup", data={
+        "name": "Bord 1", "profile": "a6", "print_mode": "browser", "idle_minutes": "10"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def as_packer(app):
+    client = as_manager(app)
+    client.post("/staff/logout")
+    client.post("/station/badge", data={"badge": "B-1"})
+    return client
+
+
+def make_shipment(app):
+    with app.app_context():
+        token = create_token("t")
+    response = app.test_client().post("/api/v1/pack", json={"order": "7001", "badge": "B-1"},
+                                      headers={"Authorization": f"Bearer {token}"})
+    return response.json["shipment"]["id"]
