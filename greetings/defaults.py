@@ -25,3 +25,5 @@ BRAND_LOGO = None
 INSERT_PROFILE = "a6"
 # Print the feedback URL (and its QR code) in upper case: a smaller QR code.
 QR_UPPERCASE = True
+# host:port of the CUPS server direct-printing stations use; None: the local default.
+CUPS_SERVER = None
