@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -54,9 +54,7 @@ class Answer:
 
 def receive(slug: str, request, config) -> Answer:
     """Handle one delivery to /webhooks/<slug>; raise a ProblemError to refuse it."""
-    integration = db.session.execute(
-        select(Integration).where(Integration.slug == slug)
-    ).scalar_one_or_none()
+    integration = _integration(slug)
     if integration is None:
         _record(None, slug[:64], 404, "unknown_integration", "no integration has this slug")
         raise UnknownIntegration(f"no integration is called {slug[:64]!r}")
@@ -87,7 +85,7 @@ def _handle(integration, request, body, config) -> Answer:
     if kind.is_ping(headers, body):
         _record(integration.id, integration.slug, 200, "ping", "connection test", size=len(body))
         return Answer(200, {"outcome": "ping"})
-    secrets = _current_secrets(integration)
+    secrets = integration.secrets
     signed = kind.verify(secrets, headers, body, int(config["WEBHOOK_TOLERANCE_SECONDS"]))
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise NotJson(f"send Content-Type: application/json, not {request.mimetype or 'none'!r}")
@@ -144,10 +142,35 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def _current_secrets(integration) -> list[str]:
-    return list(db.session.execute(
-        select(IntegrationSecret.secret).where(IntegrationSecret.integration_id == integration.id)
-    ).scalars())
+@dataclass(frozen=True)
+class IntegrationView:
+    """What a delivery needs to know of its integration, read in one query."""
+
+    id: int
+    slug: str
+    kind: str
+    default_language: str
+    secrets: tuple[str, ...]
+
+
+_INTEGRATIONS, _SECRETS = Integration.__table__, IntegrationSecret.__table__
+# Built once: this runs for every delivery.
+INTEGRATION_BY_SLUG = (
+    select(_INTEGRATIONS.c.id, _INTEGRATIONS.c.slug, _INTEGRATIONS.c.kind,
+           _INTEGRATIONS.c.default_language, _SECRETS.c.secret)
+    .outerjoin(_SECRETS, _SECRETS.c.integration_id == _INTEGRATIONS.c.id)
+    .where(_INTEGRATIONS.c.slug == bindparam("slug"))
+)
+
+
+def _integration(slug: str) -> IntegrationView | None:
+    """Return the integration and its current secrets (plain values, no ORM objects)."""
+    rows = db.session.connection().execute(INTEGRATION_BY_SLUG, {"slug": slug}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return IntegrationView(first.id, first.slug, first.kind, first.default_language,
+                           tuple(row.secret for row in rows if row.secret is not None))
 
 
 def _outcome_name(error: ProblemError) -> str:
