@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app greetings
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench translations
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,3 +28,8 @@ test: lint
 
 bench: install
 	$(PY) bench/intake.py
+
+# After changing user-facing text: refresh the catalogs, then translate the new entries.
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -w 100 -o /tmp/messages.pot .
+	$(VENV)/bin/pybabel update -i /tmp/messages.pot -d greetings/translations -w 100 --ignore-obsolete

@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import commands, defaults, errors, extensions, security
 
@@ -58,6 +59,12 @@ def _derive_settings(app):
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["WEBHOOK_MAX_BYTES"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if str(app.config["PUBLIC_BASE_URL"]).startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        # Rate limits and logs need the client's address, not the load balancer's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def normalise_database_url(url):

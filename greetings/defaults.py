@@ -27,3 +27,15 @@ INSERT_PROFILE = "a6"
 QR_UPPERCASE = True
 # host:port of the CUPS server direct-printing stations use; None: the local default.
 CUPS_SERVER = None
+# One Limiter serves every app in a process: say it explicitly, or one app's setting
+# would leak into the next.
+RATELIMIT_ENABLED = True
+# A public review page (Trustpilot and the like) offered on every thank-you page alike.
+REVIEW_URL = None
+FEEDBACK_EDIT_DAYS = 30
+FEEDBACK_WALL_SIZE = 5
+FEEDBACK_RATELIMIT_ADDRESS = "60 per minute;600 per hour"
+FEEDBACK_RATELIMIT_TOKEN = "20 per minute;200 per day"
+# Behind a load balancer: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
+PROXY_COUNT = 0
+SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,51 @@
+"""Moderating feedback: what a manager lists, hides from a packer's wall, or shows again."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Feedback, Shipment, User, utcnow
+
+REASON_MAX = 500
+FILTERS = ("all", "comments", "hidden")
+
+
+def feedback_query(which: str = "all"):
+    """Return the newest-first selection of feedback for the moderation list."""
+    query = (
+        select(Feedback)
+        .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
+                 joinedload(Feedback.shipment).joinedload(Shipment.packer))
+        .order_by(Feedback.updated_at.desc(), Feedback.id.desc())
+    )
+    if which == "comments":
+        query = query.where(Feedback.comment.is_not(None), Feedback.hidden_at.is_(None))
+    elif which == "hidden":
+        query = query.where(Feedback.hidden_at.is_not(None))
+    return query
+
+
+def hide_comment(feedback: Feedback, user: User, reason: str) -> None:
+    """Hide the comment from the packer's wall, keeping who did it, when and why."""
+    feedback.hidden_at = utcnow()
+    feedback.hidden_by_id = user.id
+    feedback.hidden_reason = reason.strip()[:REASON_MAX]
+    db.session.commit()
+
+
+def show_comment(feedback: Feedback) -> None:
+    """Let the packer see the comment again.
+
+    The last reason stays stored, so a later reader can see it was once hidden and why.
+    """
+    feedback.hidden_at = None
+    feedback.hidden_by_id = None
+    db.session.commit()
+
+
+def hidden_by(feedback: Feedback) -> str | None:
+    """Return the e-mail of the manager who hid the comment, if it is hidden."""
+    if feedback.hidden_by_id is None:
+        return None
+    user = db.session.get(User, feedback.hidden_by_id)
+    return user.email if user else None

@@ -1,0 +1,157 @@
+"""Feedback: finding a shipment by its card's token, storing one answer, the packer's wall."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..inserts.render import language as card_language
+from ..models import Feedback, Shipment, utcnow
+from ..station.service import TOKEN_ALPHABET, TOKEN_LENGTH
+
+RATINGS = (1, 2, 3, 4, 5)
+COMMENT_MAX = 1000
+# Defaults for settings that instance/config.py or GREETINGS_* may override.
+EDIT_DAYS = 30
+WALL_SIZE = 5
+_TOKEN_RE = re.compile(f"[{TOKEN_ALPHABET}]{{{TOKEN_LENGTH}}}")
+# Control characters other than tab and newline: PostgreSQL refuses NUL in text, and the
+# rest only ever arrive from scripts, never from a phone's keyboard.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class FeedbackLocked(Exception):
+    """The answer is older than the edit window and can no longer be changed."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A validated rating and comment, ready to store."""
+
+    rating: int
+    comment: str | None
+    language: str
+
+
+def normalise_token(token: str) -> str | None:
+    """Return the token in its stored (upper-case) form, or None if it cannot be one.
+
+    QR codes may carry the whole URL upper-case and people may type it lower-case; the
+    alphabet is case-free, so both mean the same card.
+    """
+    token = (token or "").strip().upper()
+    return token if _TOKEN_RE.fullmatch(token) else None
+
+
+def find_shipment(token: str) -> Shipment | None:
+    """Return the shipment a card's token names, with its order and packer, or None."""
+    token = normalise_token(token)
+    if token is None:
+        return None
+    return db.session.execute(
+        select(Shipment).options(joinedload(Shipment.order), joinedload(Shipment.packer))
+        .where(Shipment.feedback_token == token)
+    ).scalar_one_or_none()
+
+
+def feedback_of(shipment: Shipment) -> Feedback | None:
+    """Return the answer already given for the shipment, if any."""
+    return db.session.execute(
+        select(Feedback).where(Feedback.shipment_id == shipment.id)
+    ).scalar_one_or_none()
+
+
+def page_language(shipment: Shipment, chosen: str | None) -> str:
+    """Return the page language: the customer's own choice, else the order's language."""
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return card_language(shipment.order.language)
+
+
+def clean_comment(text: str | None) -> str | None:
+    """Normalise a comment as a person typed it: NFC, \\n line ends, no control characters."""
+    if text is None:
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_RE.sub("", unicodedata.normalize("NFC", text)).strip()
+    return text or None
+
+
+def edit_deadline(feedback: Feedback) -> datetime:
+    """Return until when the customer may change their answer."""
+    days = int(current_app.config.get("FEEDBACK_EDIT_DAYS", EDIT_DAYS))
+    return feedback.created_at + timedelta(days=days)
+
+
+def can_change(feedback: Feedback | None, now: datetime | None = None) -> bool:
+    """Tell whether a (new or existing) answer may still be written."""
+    return feedback is None or (now or utcnow()) <= edit_deadline(feedback)
+
+
+def save_answer(shipment: Shipment, answer: Answer) -> Feedback:
+    """Store the shipment's one answer, or update it within the edit window.
+
+    Raises FeedbackLocked after the window. Two first answers racing each other meet the
+    unique constraint; the loser becomes an update of the winner's row.
+    """
+    for _attempt in range(2):
+        feedback = feedback_of(shipment)
+        if not can_change(feedback):
+            raise FeedbackLocked
+        now = utcnow()
+        if feedback is None:
+            feedback = Feedback(shipment_id=shipment.id, created_at=now)
+            db.session.add(feedback)
+        feedback.rating, feedback.comment = answer.rating, answer.comment
+        feedback.language, feedback.updated_at = answer.language, now
+        try:
+            db.session.commit()
+            return feedback
+        except IntegrityError:
+            db.session.rollback()
+    raise RuntimeError("feedback row vanished between insert and update")
+
+
+def week_start(today: date) -> datetime:
+    """Return Monday 00:00 of the ISO week holding `today` (UTC, like every timestamp)."""
+    monday = today - timedelta(days=today.isoweekday() - 1)
+    return datetime(monday.year, monday.month, monday.day)
+
+
+def wall_for(packer_id: int, limit: int | None = None, now: datetime | None = None) -> dict:
+    """Return what the packer's station wall shows: latest answers and this week's count.
+
+    A comment a manager hid is left out entirely (the rating stays): the packer must not
+    be able to read it, nor tell that something was hidden.
+    """
+    now = now or utcnow()
+    limit = limit or int(current_app.config.get("FEEDBACK_WALL_SIZE", WALL_SIZE))
+    mine = select(Feedback).join(Shipment).where(Shipment.packer_id == packer_id)
+    latest = db.session.execute(
+        mine.order_by(Feedback.updated_at.desc(), Feedback.id.desc()).limit(limit)
+    ).scalars().all()
+    since = week_start(now.date())
+    count = db.session.execute(
+        select(func.count(Feedback.id)).join(Shipment)
+        .where(Shipment.packer_id == packer_id, Feedback.created_at >= since)
+    ).scalar_one()
+    entries = [{
+        "rating": feedback.rating,
+        "comment": None if feedback.hidden_at else feedback.comment,
+        "date": feedback.updated_at.date(),
+    } for feedback in latest]
+    return {
+        "packer_id": packer_id,
+        "latest": entries[0] if entries else None,
+        "entries": entries,
+        "thanks_this_week": count,
+        "week": f"{now.isocalendar().year}-W{now.isocalendar().week:02d}",
+    }
