@@ -35,7 +35,7 @@ REVIEW_URL = None
 FEEDBACK_EDIT_DAYS = 30
 FEEDBACK_WALL_SIZE = 5
 FEEDBACK_RATELIMIT_ADDRESS = "60 per minute;600 per hour"
-FEEDBACK_RATELIMIT_TOKEN = "20 per minute;200 per day"
+FEEDBACK_RATELIMIT_TOKEN = "20 per minute;200 per day"  # noqa: S105 (limits per feedback token)
 # Behind a load balancer: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
 PROXY_COUNT = 0
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -35,6 +35,18 @@ class ProblemError(Exception):
         return problem
 
 
+class UnreadableJson(ProblemError):
+    status = 400
+    title = "Unreadable JSON"
+
+
+class InvalidInput(ProblemError):
+    """Input that parsed but failed validation; `errors` names each field."""
+
+    status = 422
+    title = "Input failed validation"
+
+
 def problem_response(status, title, detail=None, *, errors=None, headers=None):
     """Build an application/problem+json response (RFC 9457)."""
     problem = {"type": "about:blank", "title": title, "status": status}

@@ -15,9 +15,10 @@ from flask import jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Feedback, Shipment
-from .routes import RequestInvalid, bp
+from .routes import bp
 from .tokens import bearer_required
 
 DEFAULT_LIMIT = 100
@@ -79,8 +80,8 @@ def _iso(stamp: datetime) -> str:
     return stamp.replace(tzinfo=UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _invalid(field: str, message: str) -> RequestInvalid:
-    return RequestInvalid(f"{field}: {message}", errors=[{"field": field, "message": message}])
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
 def _parse_time(text: str | None, field: str) -> datetime | None:

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from ..cards import feedback_url, insert_pdf, public_url
-from ..errors import ProblemError
+from ..errors import InvalidInput, UnreadableJson
 from ..extensions import db
 from ..inserts import PROFILES
 from ..intake.payloads import validation_errors
@@ -16,16 +16,6 @@ from ..station.service import find_order, find_packer, pack_order
 from .tokens import bearer_or_station, bearer_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-class RequestInvalid(ProblemError):
-    status = 422
-    title = "Request failed validation"
-
-
-class BodyUnreadable(ProblemError):
-    status = 400
-    title = "Unreadable JSON"
 
 
 class PackIn(BaseModel):
@@ -40,11 +30,11 @@ def json_body(model):
     """Validate the request's JSON body into `model`; 400 or 422 problem+json otherwise."""
     data = request.get_json(silent=True, force=True)
     if data is None:
-        raise BodyUnreadable("send a JSON object")
+        raise UnreadableJson("send a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise RequestInvalid("see errors", errors=validation_errors(error)) from error
+        raise InvalidInput("see errors", errors=validation_errors(error)) from error
 
 
 @bp.get("/whoami")
@@ -71,7 +61,7 @@ def insert(shipment_id):
     shipment = db.get_or_404(Shipment, shipment_id)
     profile = request.args.get("profile")
     if profile is not None and profile not in PROFILES:
-        raise RequestInvalid(f"profile is one of {', '.join(PROFILES)}",
+        raise InvalidInput(f"profile is one of {', '.join(PROFILES)}",
                              errors=[{"field": "profile", "message": "unknown profile"}])
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", shipment.order.number)[:60] or "insert"
     return Response(insert_pdf(shipment, profile), mimetype="application/pdf",

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import ProblemError
+from ..errors import InvalidInput, ProblemError, UnreadableJson
 from ..extensions import db
 from ..models import Delivery, Integration, IntegrationSecret
 from .kinds import KINDS
@@ -34,13 +34,7 @@ class NotJson(ProblemError):
     title = "Unsupported media type"
 
 
-class UnreadableJson(ProblemError):
-    status = 400
-    title = "Unreadable JSON"
-
-
-class PayloadInvalid(ProblemError):
-    status = 422
+class PayloadInvalid(InvalidInput):
     title = "Payload failed validation"
 
 
