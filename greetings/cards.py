@@ -38,9 +38,15 @@ def greeting_template(language: str) -> str:
     return stored if stored is not None else default_template(language)
 
 
+@lru_cache(maxsize=64)
+def _compiled(template: str):
+    """Compile a greeting template once per source text (an edit makes a new text)."""
+    return _jinja.from_string(template)
+
+
 def render_greeting(template: str, **values) -> str:
     """Render a greeting template in the sandbox; a broken one raises TemplateError."""
-    return _jinja.from_string(template).render(**values).strip()
+    return _compiled(template).render(**values).strip()
 
 
 def check_greeting(template: str) -> None:

@@ -117,13 +117,16 @@
     var reprintButton = document.getElementById("reprint-last");
     var lastCode = null, lastPrint = null;
 
+    function retry(action, again) {
+      if (again && lastPrint) { send(null, null, lastPrint); } else { send(lastCode, action); }
+    }
+
     function handle(answer) {
       if (!answer) { return; }
-      showResult(answer, function (action, again) {
-        if (again && lastPrint) { send(null, null, lastPrint); } else { send(lastCode, action); }
-      });
+      // A retry prints this answer's card, whether it printed or the printer failed.
+      if (answer.shipment_id) { lastPrint = "/station/shipments/" + answer.shipment_id + "/print"; }
+      showResult(answer, retry);
       if (answer.result === "printed") {
-        lastPrint = "/station/shipments/" + answer.shipment_id + "/print";
         reprintButton.dataset.url = lastPrint;
         reprintButton.disabled = false;
         if (!answer.reprint) { addRecent(answer); }
@@ -137,9 +140,12 @@
       data.set("code", code || "");
       data.set("action", action || "");
       window.greetingsScanSent = performance.now();
+      // Until an answer names the shipment, a retry repeats this very request.
+      lastPrint = printUrl || null;
       var request = printUrl ? post(printUrl, data) : post(form.getAttribute("action"), data);
       request.then(handle).catch(function () {
-        showResult({ result: "print_failed", message: form.dataset.offline || "No connection." });
+        showResult({ result: "print_failed", message: form.dataset.offline || "No connection." },
+                   retry);
       });
     }
 

@@ -10,6 +10,7 @@ from flask_migrate import upgrade
 from greetings import create_app
 from greetings.commands import add_integration
 from greetings.extensions import db
+from tests.support.browser import PRINT_STUB
 from tests.support.servers import PostgresServer, postgres_bindir
 from tests.support.webhooks import SHOPIFY_SECRET, STANDARD_SECRET, WOO_SECRET
 
@@ -132,6 +133,7 @@ def browser():
 def page(browser):
     """A fresh browser context and page (own cookies), closed after the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(script=PRINT_STUB)
     page = context.new_page()
     yield page
     context.close()

@@ -38,6 +38,7 @@ def test_manager_sets_up_a_station_and_a_packer_prints_a_card(page, world):
     expected = f"{world.base_url}/f/{token}"
     assert decode_qr(raster(pdf, 203)) == [expected.upper()]
     assert page.locator("#recent li .order").first.inner_text() == "5001"
+    assert page.evaluate("window.greetingsPrinted") == 1
     assert_focus_in_scan_field(page)
 
 
