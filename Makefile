@@ -13,7 +13,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
-	if [ -d greetings/translations ]; then $(VENV)/bin/pybabel compile -q -d greetings/translations; fi
+	if [ -d greetings/translations ]; then $(VENV)/bin/pybabel compile -d greetings/translations; fi
 
 run: install
 	$(FLASK) init-db
