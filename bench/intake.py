@@ -552,6 +552,7 @@ def bench_server(db: str, database_url: str, workdir: Path, args, client: str) -
         # The default, set explicitly so the table says what it measured.
         extra_env["GREETINGS_SQLITE_SYNCHRONOUS"] = args.sqlite_synchronous
     server = GunicornServer(workdir / f"instance-{db}", database_url, workers=2,
+                            threads=args.threads,
                             extra_env=extra_env).start()
     try:
         server.cli("integration", "add", SLUG, "--kind", "standard", "--secret",
@@ -646,6 +647,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=4,
                         help="alternate /healthz and delivery rounds this many times")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn threads per worker (1: sync workers; more: gthread)")
     args = parser.parse_args(argv)
     if args.quick:
         args.count = 2_000
@@ -669,7 +672,8 @@ def main(argv=None) -> int:
     try:
         print("Machine:", *machine_info(workdir), sep="\n  ")
         print(f"Load: {args.count} requests per target, {SENDERS} concurrent senders, "
-              f"{DUPLICATE_SHARE:.0%} duplicate deliveries interleaved; gunicorn -w 2 (sync) "
+              f"{DUPLICATE_SHARE:.0%} duplicate deliveries interleaved; gunicorn -w 2 "
+              f"({'sync' if args.threads == 1 else f'gthread, {args.threads} threads'}) "
               "on 127.0.0.1.")
         databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
         if "postgresql" in databases and postgres_bindir() is None:

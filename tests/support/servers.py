@@ -96,13 +96,16 @@ class GunicornServer:
     """The real app under gunicorn, as production runs it."""
 
     def __init__(self, instance_path: Path, database_url: str, workers: int = 2,
-                 extra_env: dict | None = None):
+                 extra_env: dict | None = None, threads: int = 1):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.instance_path = Path(instance_path)
         self.env = {**os.environ, "GREETINGS_INSTANCE_PATH": str(instance_path),
                     "GREETINGS_DATABASE_URL": database_url, **(extra_env or {})}
         self.workers = workers
+        # Above 1, gunicorn's gthread workers: a thread waiting on a commit's fsync no longer
+        # holds the whole worker.
+        self.threads = threads
         self.process = None
 
     def start(self, timeout=30.0):
@@ -112,7 +115,8 @@ class GunicornServer:
                        env=self.env, cwd=ROOT, check=True, capture_output=True)
         log = open(self.instance_path / "gunicorn.log", "ab")  # noqa: SIM115 (lives with the server)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b",
+            [sys.executable, "-m", "gunicorn", "-w", str(self.workers),
+             "--threads", str(self.threads), "-b",
              f"127.0.0.1:{self.port}", "--access-logfile", "-", "--log-level", "warning",
              "wsgi:app"],
             env={**self.env, "GUNICORN_CMD_ARGS": ""}, cwd=ROOT, stdout=subprocess.DEVNULL,
