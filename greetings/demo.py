@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .api.tokens import create_token
+from .cards import feedback_url
 from .commands import add_integration
 from .demo_people import (
     DEMO_MANAGER,
@@ -56,9 +57,9 @@ def demo():
     packers = ensure_demo_packers()
     ensure_demo_staff()
     # Half the demo orders are packed, so cards can be rendered at once.
-    pack_demo_orders(packers, [number for number, *_ in DEMO_ORDERS[:3]])
+    shipments = pack_demo_orders(packers, [number for number, *_ in DEMO_ORDERS[:3]])
     token = _demo_token()
-    _print_welcome(token)
+    _print_welcome(token, feedback_url(shipments[0].feedback_token))
 
 
 def _integration(slug, kind) -> Integration:
@@ -79,7 +80,7 @@ def _demo_token():
     return None if exists else create_token("demo")
 
 
-def _print_welcome(token):
+def _print_welcome(token, first_feedback_url):
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     click.echo("\nGreetings demo is ready.\n")
     click.echo(f"  Service:      {base}/")
@@ -94,6 +95,8 @@ def _print_welcome(token):
     for full_name, display_name, badge, pin, *_ in DEMO_PACKERS:
         click.echo(f"  Packer:       {display_name} ({full_name}), badge {badge}, PIN {pin}")
     click.echo(f"  Cards:        flask --app greetings render {DEMO_ORDERS[0][0]} --out card.pdf")
+    click.echo(f"  Feedback:     {first_feedback_url}   (what the card's QR code opens)")
+    click.echo(f"  Moderation:   {base}/admin/feedback")
     if token:
         click.echo(f"  API token:    {token}   (shown once; `token add NAME` makes another)")
     else:

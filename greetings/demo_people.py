@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from .extensions import db
 from .inserts import prepare_signature
-from .models import Order, Packer, Station, User
+from .models import Order, Packer, Shipment, Station, User
 from .staff.service import create_user
 from .station.service import badge_hash, pack_order
 
@@ -64,9 +64,11 @@ def ensure_demo_staff() -> None:
         db.session.commit()
 
 
-def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> None:
+def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> list[Shipment]:
     """Pack the given demo orders, alternating packers (a reprint if already packed)."""
+    shipments = []
     for index, number in enumerate(numbers):
         order = db.session.execute(
             select(Order).where(Order.external_id == f"DEMO-{number}")).scalar_one()
-        pack_order(order, packers[index % len(packers)], DEMO_STATION)
+        shipments.append(pack_order(order, packers[index % len(packers)], DEMO_STATION))
+    return shipments
