@@ -60,7 +60,8 @@ def _derive_settings(app):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if str(app.config["PUBLIC_BASE_URL"]).startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        # Served over TLS: session and CSRF cookies must never travel in clear.
+        app.config["SESSION_COOKIE_SECURE"] = True
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         # Rate limits and logs need the client's address, not the load balancer's.

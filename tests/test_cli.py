@@ -1,0 +1,47 @@
+"""The setup commands are safe to run again; the app honours its configuration sources."""
+
+from sqlalchemy import func, select
+
+from greetings import create_app
+from greetings.extensions import db
+from greetings.models import Order, Packer, Shipment, User
+
+
+def counts(app):
+    with app.app_context():
+        return [db.session.scalar(select(func.count()).select_from(model))
+                for model in (Order, Packer, Shipment, User)]
+
+
+def test_init_db_and_demo_twice(app, runner):
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "manager@example.com" in first.output and "gr_" in first.output
+    before = counts(app)
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert counts(app) == before == [6, 2, 3, 1]
+    assert "gr_" not in second.output  # the demo token is shown once
+
+
+def test_render_of_a_demo_card(app, runner, tmp_path):
+    runner.invoke(args=["demo"])
+    out = tmp_path / "card.pdf"
+    result = runner.invoke(args=["render", "1001", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_environment_overrides_and_instance_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("GREETINGS_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("GREETINGS_DATABASE_URL", "postgresql://u:p@db.internal/greetings")
+    monkeypatch.setenv("GREETINGS_PUBLIC_BASE_URL", "https://greet.example.com")
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "elsewhere")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["PUBLIC_BASE_URL"] == "https://greet.example.com"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    # A key was made for this deployment and kept out of the repository.
+    assert (tmp_path / "elsewhere" / "secret_key").stat().st_mode & 0o077 == 0
