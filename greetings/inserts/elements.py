@@ -1,7 +1,8 @@
 """One draw function per element of the card: draw_<kind>(canvas, box, card).
 
-`card` is the prepared content of one insert (render.Card). A draw function that
-fails is caught by render.draw_page, which logs and leaves the slot empty.
+`canvas` is the pdf.Page being drawn; `card` is the prepared content of one insert
+(render.Card). A draw function that fails is caught by render.draw_page, which logs
+and leaves the slot empty.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from functools import lru_cache
 
 from PIL import Image
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfdoc
 
 from . import fonts, qr
 from .fonts import fit_line, fit_lines
@@ -24,14 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def _colour(canvas, card, box) -> None:
-    canvas.setFillColorRGB(*card.profile.palette[box.colour])
-
-
-def _draw_runs(canvas, parts, x, y, size) -> None:
-    for text, font in parts:
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, text)
-        x += fonts.width([(text, font)], size)
+    canvas.fill(card.profile.palette[box.colour])
 
 
 def _draw_lines(canvas, box, card, lines, size) -> None:
@@ -44,7 +37,7 @@ def _draw_lines(canvas, box, card, lines, size) -> None:
     for parts, width in lines:
         if parts:
             dx = {"center": (w - width) / 2, "right": w - width}.get(box.align, 0)
-            _draw_runs(canvas, parts, x + dx, y, size)
+            canvas.text(x + dx, y, parts, size)
         y -= step
 
 
@@ -70,25 +63,16 @@ def draw_brand(canvas, box, card) -> None:
     x, bottom, w, h = box.rect(card.profile.height_mm)
     size = min(box.size, w / max(1e-6, unit + track * max(0, len(name) - 1)),
                h / (fonts.ASCENT + fonts.DESCENT))
-    canvas.saveState()  # the letter spacing must not leak into the elements after this one
-    text = canvas.beginText()
-    text.setCharSpace(size * track)
     total = unit * size + size * track * max(0, len(name) - 1)
-    text.setTextOrigin(x + (w - total) / 2, bottom + fonts.DESCENT * size)
     _colour(canvas, card, box)
-    for chunk, font in parts:
-        text.setFont(font, size)
-        text.textOut(chunk)
-    canvas.drawText(text)
-    canvas.restoreState()
+    canvas.text(x + (w - total) / 2, bottom + fonts.DESCENT * size, parts, size,
+                char_space=size * track)
 
 
 def draw_rule(canvas, box, card) -> None:
     """Draw a short hairline that separates the brand from the letter."""
     x, bottom, w, h = box.rect(card.profile.height_mm)
-    canvas.setStrokeColorRGB(*card.profile.palette[box.colour])
-    canvas.setLineWidth(max(h, 0.35))
-    canvas.line(x, bottom, x + w, bottom)
+    canvas.line(x, bottom, x + w, bottom, max(h, 0.35), card.profile.palette[box.colour])
 
 
 def draw_salutation(canvas, box, card) -> None:
@@ -119,7 +103,7 @@ def draw_signature(canvas, box, card) -> None:
     x, bottom, w, h = box.rect(card.profile.height_mm)
     _colour(canvas, card, box)
     # Script capitals rise high and descenders hang low: sit the baseline at ~30 %.
-    _draw_runs(canvas, parts, x + 1 * mm, bottom + h * 0.3, size)
+    canvas.text(x + 1 * mm, bottom + h * 0.3, parts, size)
 
 
 def draw_signoff(canvas, box, card) -> None:
@@ -149,9 +133,8 @@ def draw_qr(canvas, box, card) -> None:
     # Work in module units: every coordinate is a small integer, so the page stream
     # stays short ("3 7 5 re") and one fill paints all runs without seams. The
     # operators are written directly: reportlab's path API formats each float alone.
-    ops = [f"{start} {n - 1 - r} {length} 1 re"
-           for r, row in enumerate(rows) for start, length in qr.dark_runs(row, n)]
-    canvas._code.append(f"q 0 g {cell:.4f} 0 0 {cell:.4f} {x + qr.QUIET * cell:.3f} "
+    ops = [f"{start} {n - 1 - r} {length} 1 re" for r, start, length in qr.dark_rects(rows, n)]
+    canvas.code.append(f"q 0 g {cell:.4f} 0 0 {cell:.4f} {x + qr.QUIET * cell:.3f} "
                         f"{bottom + qr.QUIET * cell:.3f} cm\n" + "\n".join(ops) + "\nf Q")
 
 
@@ -185,19 +168,6 @@ class EncodedImage:
     stencil: bool = False
 
 
-class _ImageXObject(pdfdoc.PDFObject):
-    """A PDF image stream whose content is already Flate-compressed (no second pass)."""
-
-    def __init__(self, entries: dict, data: bytes):
-        self.entries, self.data = entries, data
-
-    def format(self, document):
-        entries = {"Type": pdfdoc.PDFName("XObject"), "Subtype": pdfdoc.PDFName("Image"),
-                   "Filter": pdfdoc.PDFName("FlateDecode"), **self.entries}
-        stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(entries), self.data)
-        return stream.format(document)
-
-
 @lru_cache(maxsize=256)
 def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -> EncodedImage:
     """Decode and compress an image once per process (logos and signatures repeat).
@@ -228,36 +198,10 @@ def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -
                         zlib.compress(rgb.tobytes(), 9), smask)
 
 
-def _register(canvas, image: EncodedImage) -> str:
-    """Add the image to the canvas's document once; return its XObject name."""
-    doc = canvas._doc
-    name = doc.getXObjectName(image.key)
-    if name in doc.idToObject:
-        return name
-    entries = {"Width": image.width, "Height": image.height, "BitsPerComponent": 1}
-    if image.stencil:
-        entries["ImageMask"] = "true"
-    else:
-        entries.update(BitsPerComponent=8, ColorSpace=pdfdoc.PDFName(image.colour_space))
-        if image.smask:
-            mask = _ImageXObject({"Width": image.width, "Height": image.height,
-                                  "BitsPerComponent": 8,
-                                  "ColorSpace": pdfdoc.PDFName("DeviceGray")}, image.smask)
-            entries["SMask"] = doc.Reference(mask, doc.getXObjectName(image.key + "m"))
-    doc.Reference(_ImageXObject(entries, image.data), name)
-    return name
-
-
 def place_image(canvas, image: EncodedImage, box, page_h_mm: float, align: str) -> None:
     """Draw the image as large as fits the box, keeping its proportions."""
     x, bottom, w, h = box.rect(page_h_mm)
     scale = min(w / image.width, h / image.height)
     iw, ih = image.width * scale, image.height * scale
     x += {"center": (w - iw) / 2, "right": w - iw}.get(align, 0)
-    name = _register(canvas, image)
-    if image.stencil:
-        canvas.setFillColorRGB(0, 0, 0)
-    # Same operators drawImage writes, without its per-call decode and digest.
-    y = bottom + (h - ih) / 2
-    canvas._code.append(f"q {iw:.2f} 0 0 {ih:.2f} {x:.2f} {y:.2f} cm /{name} Do Q")
-    canvas._formsinuse.append(image.key)
+    canvas.image(image, x, bottom + (h - ih) / 2, iw, ih)

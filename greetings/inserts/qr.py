@@ -1,13 +1,16 @@
-"""QR symbols for the feedback URL: `qrcode`'s encoding rules, laid out with integer rows.
+"""QR symbols for the feedback URL: `qrcode`'s encoding rules, laid out with integers.
 
 `qrcode` spends most of its ~4 ms per symbol in pure-Python loops: one call per bit
 into its bit buffer, polynomial objects for Reed-Solomon, and the whole layout done
 eight times to choose the mask. Here `qrcode` still segments the data and supplies
 its tables (RS blocks, mode lengths, mask functions, function patterns, computed once
 per version), while the bits are packed into Python ints, the error correction is a
-table-driven LFSR, and each of the eight masks is one XOR per row, scored with the
-ISO 18004 penalty rules. The symbol is identical to `qrcode`'s for the same mask
-(tests/inserts/test_qr.py checks it), and the work does not depend on caching URLs.
+table-driven LFSR on one int, the codeword bits are scattered onto the symbol by one
+precomputed itemgetter, and the whole symbol is one int: each of the eight masks is
+one XOR, scored with the ISO 18004 penalty rules by bit operations on that int (a
+pattern along a row or column is an AND of shifted copies). The symbol is identical
+to `qrcode`'s for the same mask (tests/inserts/test_qr.py checks it), and the work
+does not depend on caching URLs.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from functools import lru_cache
+from operator import itemgetter
 
 import qrcode
 from qrcode import base, util
@@ -22,7 +26,6 @@ from qrcode.constants import ERROR_CORRECT_M
 
 QUIET = 4  # modules of quiet zone on every side (ISO 18004 minimum)
 _RUN = re.compile(r"1+")
-_LONG_LIGHT, _LONG_DARK = re.compile("00000+"), re.compile("11111+")  # 3x faster than 0{5,}|1{5,}
 
 
 class _Bits:
@@ -39,11 +42,6 @@ class _Bits:
         return self.length
 
 
-def qr_version(url: str) -> int:
-    """Return the QR version (1-40) that the URL gives at error correction M."""
-    return _version(_segments(url))
-
-
 def qr_matrix(url: str) -> tuple[int, tuple[int, ...]]:
     """Return (size, rows) without quiet zone; in each row, bit (size - 1 - c) is column c."""
     n, rows, _mask = build(url)
@@ -52,19 +50,19 @@ def qr_matrix(url: str) -> tuple[int, tuple[int, ...]]:
 
 def build(url: str) -> tuple[int, tuple[int, ...], int]:
     """Return (size, rows, mask) for the URL at error correction M, the best mask chosen."""
-    segments = _segments(url)
+    segments = _payload(_segments(url))
     version = _version(segments)
     layout = _layout(version)
     data = layout.place(_codewords(version, segments))
     best = None
     for mask in range(8):
-        rows = tuple(f | (d ^ m) | t for f, d, m, t in
-                     zip(layout.function, data, layout.masks[mask], layout.fmt[mask],
-                         strict=True))
-        score = penalty(rows, layout.n)
+        # The whole symbol is one integer (row-major, row 0 first): masking is one XOR.
+        matrix = layout.function | (data ^ layout.masks[mask]) | layout.fmt[mask]
+        score = penalty(matrix, layout.n)
         if best is None or score < best[0]:
-            best = (score, rows, mask)
-    return layout.n, best[1], best[2]
+            best = (score, matrix, mask)
+    n, text = layout.n, format(best[1], f"0{layout.n ** 2}b")
+    return n, tuple(int(text[i: i + n], 2) for i in range(0, n * n, n)), best[2]
 
 
 def dark_runs(row: int, n: int) -> list[tuple[int, int]]:
@@ -72,21 +70,67 @@ def dark_runs(row: int, n: int) -> list[tuple[int, int]]:
     return [(m.start(), m.end() - m.start()) for m in _RUN.finditer(format(row, f"0{n}b"))]
 
 
-def penalty(rows: tuple[int, ...], n: int) -> int:
-    """Score a masked symbol with the four ISO 18004 penalty rules (lower is better)."""
-    lines = [format(r, f"0{n}b") for r in rows]
-    # All rows and columns in one string, separated so that no pattern spans two
-    # lines: two scans in C instead of 2n small ones.
-    text = "2".join(lines + ["".join(c) for c in zip(*lines, strict=True)])
-    runs = _LONG_LIGHT.findall(text) + _LONG_DARK.findall(text)
-    score = sum(map(len, runs)) - 2 * len(runs)
-    score += 40 * (text.count("00001011101") + text.count("10111010000"))
-    full = (1 << n) - 1
-    blocks = sum((~(a ^ b) & ~(a ^ (a >> 1)) & (full >> 1)).bit_count()
-                 for a, b in zip(rows, rows[1:], strict=False))
-    score += 3 * blocks
-    dark = sum(r.bit_count() for r in rows)
+def dark_rects(rows: tuple[int, ...], n: int) -> list[tuple[int, int, int]]:
+    """Return (row, start column, length) of every dark run, scanning all rows at once."""
+    text = "2".join(format(row, f"0{n}b") for row in rows)  # "2": no run spans two rows
+    return [(start // (n + 1), start % (n + 1), end - start)
+            for start, end in map(re.Match.span, _RUN.finditer(text))]
+
+
+@lru_cache(maxsize=256)
+def _fits(n: int, width: int, step: int) -> int:
+    """Matrix bits of the cells where a window of `width` cells fits in the line.
+
+    step 1 walks along rows, step n down columns (row-major: the next cell of a
+    column is n bits lower, the next cell of a row one bit lower).
+    """
+    if step == 1:
+        row = ((1 << (n - width + 1)) - 1) << (width - 1)  # columns 0 .. n - width
+        return sum(row << (n * (n - 1 - r)) for r in range(n))
+    return sum(((1 << n) - 1) << (n * (n - 1 - r)) for r in range(n - width + 1))
+
+
+def _line_penalty(m: int, n: int, step: int) -> int:
+    """Rules N1 (runs of 5+ equal modules) and N3 (1:1:3:1:1 beside 4 light) along one axis.
+
+    Bit-parallel: `x << k * step` brings the cell k further along the line to each cell,
+    so a pattern is an AND of shifted copies, and `_fits` drops windows that would run
+    off the end of a line (or wrap into the next row).
+    """
+    s1, s2, s3, s4 = step, 2 * step, 3 * step, 4 * step
+    light = ~m & _fits(n, 1, step)
+    same = ~(m ^ (m << s1)) & _fits(n, 2, step)         # equal to the next cell
+    five = same & (same << s1) & (same << s2) & (same << s3)  # a window of 5 equal cells
+    # A run of L >= 5 has L - 4 such windows and scores L - 2: add 2 per run start.
+    n1 = five.bit_count() + 2 * (five & ~(same >> s1)).bit_count()
+    core = (m & (light << s1) & (m << s2) & (m << s3) & (m << s4) & (light << 5 * step)
+            & (m << 6 * step))                           # 1011101
+    four = light & (light << s1) & (light << s2) & (light << s3)  # 0000
+    fits = _fits(n, 11, step)
+    # Neither 11-module pattern can overlap itself, so counting every window here
+    # scores what counting non-overlapping matches in a string did.
+    n3 = ((four & (core << s4) & fits).bit_count()       # 0000 1011101
+          + (core & (four << 7 * step) & fits).bit_count())  # 1011101 0000
+    return n1 + 40 * n3
+
+
+def penalty(matrix: int, n: int) -> int:
+    """Score a masked symbol (row-major matrix int) with the ISO 18004 penalty rules.
+
+    Lower is better. Scored with bit operations on the whole symbol: no per-module loop.
+    """
+    score = _line_penalty(matrix, n, 1) + _line_penalty(matrix, n, n)
+    # N2, as scored since the first version: a module equal to the one below it and
+    # to the one on its left (matrix << n brings the row below, >> 1 the left cell).
+    same = ~(matrix ^ (matrix << n)) & ~(matrix ^ (matrix >> 1)) & _n2_cells(n)
+    score += 3 * same.bit_count()
+    dark = matrix.bit_count()
     return score + 10 * (abs(dark * 100 // (n * n) - 50) // 5)
+
+
+def _n2_cells(n: int) -> int:
+    """Cells (r, c) with r < n - 1 and c > 0, as matrix bits: where rule N2 looks."""
+    return _fits(n, 2, n) & _fits(n, 2, 1) >> 1
 
 
 def _segments(url: str) -> list:
@@ -95,17 +139,27 @@ def _segments(url: str) -> list:
     return code.data_list
 
 
-def _version(segments) -> int:
-    """Smallest version whose capacity holds the segments (qrcode's best_fit, no buffer)."""
-    payload = []
+def _payload(segments) -> list[tuple[int, int, int, int]]:
+    """(mode, character count, data bits, bit length) per segment, written once."""
+    out = []
     for segment in segments:
         bits = _Bits()
         segment.write(bits)
-        payload.append((segment.mode, len(segment), len(bits)))
+        out.append((segment.mode, len(segment), bits.value, bits.length))
+    return out
+
+
+def qr_version(url: str) -> int:
+    """Return the QR version (1-40) that the URL gives at error correction M."""
+    return _version(_payload(_segments(url)))
+
+
+def _version(payload) -> int:
+    """Smallest version whose capacity holds the segments (qrcode's best_fit, no buffer)."""
     start = 1
     while True:
         sizes = util.mode_sizes_for_version(start)
-        needed = sum(4 + sizes[mode] + n for mode, _, n in payload)
+        needed = sum(4 + sizes[mode] + n for mode, _, _, n in payload)
         version = bisect_left(util.BIT_LIMIT_TABLE[ERROR_CORRECT_M], needed, start)
         if version > 40:
             raise ValueError("URL too long for a QR code")
@@ -114,19 +168,19 @@ def _version(segments) -> int:
         start = version
 
 
-def _codewords(version: int, segments) -> list[int]:
+def _codewords(version: int, payload) -> list[int]:
     """Data and error-correction codewords, interleaved, as qrcode.util.create_data makes them."""
     bits = _Bits()
-    for segment in segments:
-        bits.put(segment.mode, 4)
-        bits.put(len(segment), util.length_in_bits(segment.mode, version))
-        segment.write(bits)
+    for mode, count, value, length in payload:
+        bits.put(mode, 4)
+        bits.put(count, util.length_in_bits(mode, version))
+        bits.put(value, length)
     blocks = base.rs_blocks(version, ERROR_CORRECT_M)
     limit = sum(block.data_count for block in blocks)
     # Terminator (up to 4 zero bits) and the pad to a whole byte are zero bits.
     used = -(-(bits.length + min(limit * 8 - bits.length, 4)) // 8)
-    stream = list((bits.value << (used * 8 - bits.length)).to_bytes(used, "big"))
-    stream += [(util.PAD0, util.PAD1)[i % 2] for i in range(limit - used)]
+    stream = (bits.value << (used * 8 - bits.length)).to_bytes(used, "big")
+    stream += bytes((util.PAD0, util.PAD1)[i % 2] for i in range(limit - used))
     data_blocks, ec_blocks, offset = [], [], 0
     for block in blocks:
         chunk = stream[offset: offset + block.data_count]
@@ -141,38 +195,48 @@ def _codewords(version: int, segments) -> list[int]:
 
 
 @lru_cache(maxsize=32)
-def _rs_table(ec_count: int) -> tuple[tuple[int, ...], ...]:
-    """Products of every byte value with the generator polynomial, one row per value."""
+def _rs_table(ec_count: int) -> tuple[int, ...]:
+    """Products of every byte value with the generator polynomial, each packed in one int."""
     poly = base.Polynomial([1], 0)
     for i in range(ec_count):
         poly = poly * base.Polynomial([1, base.gexp(i)], 0)
     generator = [poly[i] for i in range(1, len(poly))]
-    rows = [(0,) * ec_count]
+    rows = [0]
     for factor in range(1, 256):
         lf = base.glog(factor)
-        rows.append(tuple(base.gexp(base.glog(g) + lf) if g else 0 for g in generator))
+        row = bytes(base.gexp(base.glog(g) + lf) if g else 0 for g in generator)
+        rows.append(int.from_bytes(row, "big"))
     return tuple(rows)
 
 
-def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
-    """Reed-Solomon remainder as an LFSR: one table row XORed in per data byte."""
+def _rs_remainder(data: bytes, ec_count: int) -> bytes:
+    """Reed-Solomon remainder as an LFSR on one int: shift a byte out, XOR a table row in."""
     table = _rs_table(ec_count)
-    rem = [0] * ec_count
+    top, keep = 8 * (ec_count - 1), (1 << (8 * ec_count)) - 1
+    rem = 0
     for byte in data:
-        row = table[byte ^ rem[0]]
-        rem = [a ^ b for a, b in zip(rem[1:] + [0], row, strict=True)]
-    return rem
+        rem = ((rem << 8) & keep) ^ table[byte ^ (rem >> top)]
+    return rem.to_bytes(ec_count, "big")
 
 
 def _row_bits(row) -> int:
+    """One row of qrcode modules as an int, column 0 in the top bit (tests compare with it)."""
     bits = 0
     for dark in row:
         bits = (bits << 1) | bool(dark)
     return bits
 
 
+def _matrix_bits(cells) -> int:
+    """Pack an n x n grid of truthy/falsy cells into one int, row 0 first (row-major)."""
+    return int("".join("1" if cell else "0" for row in cells for cell in row) or "0", 2)
+
+
 class _Layout:
-    """What a version fixes: function patterns, data-module order, masks and format bits."""
+    """What a version fixes: function patterns, data-module order, masks and format bits.
+
+    Each is one row-major int over the whole symbol, so a mask is applied with one XOR.
+    """
 
     def __init__(self, version: int):
         probe = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M)
@@ -184,18 +248,18 @@ class _Layout:
         probe.setup_timing_pattern()
         if version >= 7:
             probe.setup_type_number(False)
-        self.function = tuple(_row_bits(row) for row in probe.modules)
+        self.function = _matrix_bits(probe.modules)
         fixed = [[m is not None for m in row] for row in probe.modules]
         self.masks, self.fmt = [], []
         for mask in range(8):
             probe.setup_type_info(False, mask)
             taken = [[m is not None for m in row] for row in probe.modules]
-            self.fmt.append(tuple(_row_bits(m and not f for m, f in zip(row, fr, strict=True))
-                                  for row, fr in zip(probe.modules, fixed, strict=True)))
+            self.fmt.append(_matrix_bits([m and not f for m, f in zip(row, fr, strict=True)]
+                                         for row, fr in zip(probe.modules, fixed, strict=True)))
             func = util.mask_func(mask)
-            self.masks.append(tuple(_row_bits(not taken[r][c] and func(r, c) for c in range(n))
-                                    for r in range(n)))
-        self.order = self._order(taken)
+            self.masks.append(_matrix_bits([not taken[r][c] and func(r, c) for c in range(n)]
+                                           for r in range(n)))
+        self.gather = self._gather(self._order(taken))
 
     def _order(self, taken) -> list[tuple[int, int]]:
         """Data module positions in qrcode's map_data order (upwards/downwards column pairs)."""
@@ -209,15 +273,25 @@ class _Layout:
             inc = -inc
         return order
 
-    def place(self, codewords: list[int]) -> list[int]:
-        """Return unmasked data rows: codeword bits laid along the module order."""
-        rows = [0] * self.n
-        bits = int.from_bytes(bytes(codewords), "big")
+    def _gather(self, order):
+        """An itemgetter from the data bit string to the symbol's cells, row-major.
+
+        Cells that hold no data bit read index `len(order)`, where place() appends "0".
+        """
+        index = [len(order)] * (self.n * self.n)
+        for i, (r, c) in enumerate(order):
+            index[r * self.n + c] = i
+        return itemgetter(*index)
+
+    def place(self, codewords: list[int]) -> int:
+        """Return the unmasked data modules as one matrix int: codeword bits along the order.
+
+        Remainder modules after the last codeword stay light, as in qrcode's map_data.
+        """
         total = len(codewords) * 8
-        for i, (r, c) in enumerate(self.order[:total]):
-            if (bits >> (total - 1 - i)) & 1:
-                rows[r] |= 1 << (self.n - 1 - c)
-        return rows
+        bits = format(int.from_bytes(bytes(codewords), "big"), f"0{total}b")
+        padded = bits + "0" * (self.n * self.n - total + 1)
+        return int("".join(self.gather(padded)), 2)
 
 
 @lru_cache(maxsize=41)

@@ -6,22 +6,15 @@ Pure: plain values in, bytes out. No Flask, no database, no configuration lookup
 from __future__ import annotations
 
 import datetime
-import io
 import logging
 from dataclasses import dataclass
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
-from reportlab import rl_config
-from reportlab.pdfgen.canvas import Canvas
 
-from . import elements, fonts, layouts, qr
+from . import elements, fonts, layouts, pdf, qr
 
 log = logging.getLogger(__name__)
-
-# ASCII85 makes every compressed stream 25 % larger to keep the file 7-bit clean,
-# which no printer or viewer of ours needs.
-rl_config.useA85 = 0
 
 LANGUAGES = ("en", "da", "de", "sv", "nb")
 SALUTATION = {"en": ("Dear {name},", "Dear customer,"), "da": ("Kære {name},", "Kære kunde,"),
@@ -142,26 +135,18 @@ def prepare(data: InsertData) -> Card:
     )
 
 
-def draw_page(canvas: Canvas, card: Card) -> None:
+def draw_page(page: pdf.Page, card: Card) -> None:
     """Draw every element of the card's profile; a failing element leaves its slot empty."""
     for box in card.profile.boxes:
-        mark, depth = len(canvas._code), len(canvas.state_stack)
+        mark, depth = len(page.code), page.depth
         try:
-            getattr(elements, f"draw_{box.kind}")(canvas, box, card)
+            getattr(elements, f"draw_{box.kind}")(page, box, card)
         except Exception as exc:
             # Only the type: messages can quote names, and names are personal data.
             log.error("insert element %s failed (%s); slot left empty", box.kind,
                       type(exc).__name__)
-            del canvas._code[mark:]
-            while len(canvas.state_stack) > depth:
-                canvas.pop_state_stack()
-
-
-def _canvas(buffer: io.BytesIO, first: layouts.Profile, title: str) -> Canvas:
-    canvas = Canvas(buffer, pagesize=first.pagesize, pageCompression=1, invariant=1)
-    canvas.setTitle(title)
-    canvas.setCreator("Greetings")
-    return canvas
+            del page.code[mark:]   # its q operators go with it, so the state stays balanced
+            page.depth = depth
 
 
 def render_wave(items: list[InsertData]) -> bytes:
@@ -173,15 +158,13 @@ def render_wave(items: list[InsertData]) -> bytes:
     items = list(items)
     if not items:
         raise ValueError("render_wave needs at least one insert")
-    buffer = io.BytesIO()
-    canvas = _canvas(buffer, layouts.profile(items[0].profile), "Greeting inserts")
+    doc = pdf.Document("Greeting inserts")
     for data in items:
         card = prepare(data)
-        canvas.setPageSize(card.profile.pagesize)
-        draw_page(canvas, card)
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+        page = pdf.Page(doc, *card.profile.pagesize)
+        draw_page(page, card)
+        doc.add(page)
+    return doc.finish()
 
 
 def render_insert(data: InsertData) -> bytes:

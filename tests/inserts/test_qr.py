@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 
 import pytest
@@ -40,3 +41,37 @@ def test_token_alphabet_versions():
                                        (0b1111111, [(0, 7)])])
 def test_dark_runs(row, runs):
     assert qr.dark_runs(row, 7) == runs
+
+
+def _penalty_by_strings(matrix: int, n: int) -> int:
+    """The penalty scored line by line on strings: the reference for the bit-parallel one."""
+    text = format(matrix, f"0{n * n}b")
+    rows = [text[i: i + n] for i in range(0, n * n, n)]
+    lines = "2".join(rows + ["".join(col) for col in zip(*rows, strict=True)])
+    runs = re.findall("0{5,}|1{5,}", lines)
+    score = sum(len(run) - 2 for run in runs)
+    score += 40 * (lines.count("00001011101") + lines.count("10111010000"))
+    bits = [int(row, 2) for row in rows]
+    full = (1 << n) - 1
+    score += 3 * sum((~(a ^ b) & ~(a ^ (a >> 1)) & (full >> 1)).bit_count()
+                     for a, b in zip(bits, bits[1:], strict=False))
+    dark = matrix.bit_count()
+    return score + 10 * (abs(dark * 100 // (n * n) - 50) // 5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([11, 21, 25, 29, 33]), st.data())
+def test_bit_parallel_penalty_matches_line_by_line_scoring(n, data):
+    # Sparse, dense and striped matrices, so long runs and 1:1:3:1:1 patterns occur.
+    matrix = data.draw(st.integers(0, (1 << (n * n)) - 1))
+    stripes = data.draw(st.sampled_from([0, int("00001011101" * n * n, 2) >> (11 * n * n - n * n)]))
+    matrix = matrix & data.draw(st.integers(0, (1 << (n * n)) - 1)) if data.draw(
+        st.booleans()) else matrix
+    matrix ^= stripes
+    assert qr.penalty(matrix, n) == _penalty_by_strings(matrix, n)
+
+
+def test_dark_rects_are_the_runs_of_every_row():
+    n, rows = qr.qr_matrix("HTTPS://GREET.EXAMPLE.COM/F/ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert qr.dark_rects(rows, n) == [(r, start, length) for r, row in enumerate(rows)
+                                      for start, length in qr.dark_runs(row, n)]

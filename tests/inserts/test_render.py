@@ -194,3 +194,20 @@ def test_insert_data_is_plain_and_frozen():
     assert isinstance(data, InsertData)
     with pytest.raises(AttributeError):
         data.first_name = "x"
+
+
+def test_wave_with_more_than_256_characters_uses_a_second_font_subset():
+    # One document's font codes are 8-bit: past ~250 distinct characters a second subset
+    # starts. Every page must still extract as the text it was given (ToUnicode per subset).
+    alphabets = ["αβγδεζηθικλμνξοπρστυφχψω ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ",
+                 "абвгдежзийклмнопрстуфхцчшщъыьэюя АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+                 "ĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĲĳĴĵĶķĸĹĺĻļĽľĿŀŁł",
+                 "ŃńŅņŇňŉŊŋŌōŎŏŐőŒœŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž",
+                 "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ"]
+    texts = [" ".join(alphabet[i: i + 8] for i in range(0, len(alphabet), 8))
+             for alphabet in alphabets]
+    assert len(set("".join(texts))) > 256
+    wave = render_wave([make_insert(greeting_text=text) for text in texts])
+    assert b"/F0.1 " in wave                       # the second subset of the text face
+    for index, text in enumerate(texts):
+        assert flat(text) in flat(page_text(wave, index))

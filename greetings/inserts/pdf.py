@@ -1,0 +1,269 @@
+"""A small PDF writer for the insert: pages of operators, TrueType subsets, image XObjects.
+
+reportlab's canvas and `pdfdoc` spent over half of each insert formatting generic PDF
+objects (every dict through the same recursive formatter, every number through
+`fp_str`, every string through a codec). The card needs only a few kinds of object,
+so they are written here as byte templates. reportlab is still used for what it is
+good at: TrueType metrics and subsetting (`TTFont.face.makeSubset`).
+
+All pages of a document share ONE resources dictionary (every font subset and image
+of the document), so a page in a wave costs two small objects: the page and its
+content stream.
+"""
+
+from __future__ import annotations
+
+import zlib
+from functools import lru_cache
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import SUBSETN, makeToUnicodeCMap
+
+# Bytes that must be escaped inside a PDF literal string; a bare CR would be read
+# back as a line end, so it is escaped too.
+_ESCAPE = {0x28: "\\(", 0x29: "\\)", 0x5C: "\\\\", 0x0D: "\\r", 0x0A: "\\n"}
+_FIXED = 1, 2, 3, 4  # object numbers: catalog, page tree, shared resources, info
+
+
+def num(value: float) -> str:
+    """A number for the content stream: 3 decimals (1/1000 pt), no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+@lru_cache(maxsize=4096)
+def _width(face, cp: int) -> str:
+    """A glyph's advance width for /Widths (font metrics: the same for every document)."""
+    return num(face.getCharWidth(cp))
+
+
+def _literal(code: int) -> str:
+    return _ESCAPE.get(code, chr(code))
+
+
+def _stream(entries: str, data: bytes) -> bytes:
+    return b"<<%s /Length %d>>\nstream\n%s\nendstream" % (entries.encode(), len(data), data)
+
+
+class _FontState:
+    """One TrueType face's codes in one document: 8-bit subsets, as reportlab assigns them.
+
+    Code 0 is .notdef and code 32 is the space in every subset, so word spacing works;
+    other characters get the next free code in order of first use.
+    """
+
+    def __init__(self, name: str, index: int):
+        self.font = pdfmetrics.getFont(name)
+        self.index = index
+        self.subsets: list[list[int]] = [[0] + [32] * 32]
+        self.next = 1
+        self.known = {" ": (0, " ")}  # char -> (subset, literal)
+        self.plain = {32: " "}        # str.translate table for subset-0 characters
+        self.plain_chars = {" "}
+
+    def encode(self, text: str) -> list[tuple[int, str]]:
+        """Return (subset, literal string) runs for text; assigns codes to new characters."""
+        if not self.plain_chars.issuperset(text):
+            for ch in dict.fromkeys(text):  # new characters, in order of first use
+                if ch not in self.known:
+                    self._assign(ch)
+        if self.plain_chars.issuperset(text):  # C-speed path: every char in subset 0
+            return [(0, text.translate(self.plain))]
+        out: list[tuple[int, str]] = []
+        for ch in text:
+            subset, literal = self.known.get(ch) or self._assign(ch)
+            if out and out[-1][0] == subset:
+                out[-1] = (subset, out[-1][1] + literal)
+            else:
+                out.append((subset, literal))
+        return out
+
+    def _assign(self, ch: str) -> tuple[int, str]:
+        cp = 32 if ch == "\xa0" else ord(ch)
+        if cp == 32 or cp not in self.font.face.charToGlyph:
+            found = (0, " ") if cp == 32 else (0, _literal(0))  # no glyph: .notdef, never a crash
+        else:
+            n = self.next
+            if n & 0xFF == 0:                      # a new subset starts with .notdef
+                self.subsets.append([0])
+                n += 1
+            if n & 0xFF == 32:                     # ... and keeps the space at code 32
+                if n != 32:
+                    self.subsets[n >> 8].append(32)
+                n += 1
+            if n < 32:
+                self.subsets[0][n] = cp
+            else:
+                self.subsets[n >> 8].append(cp)
+            self.next = n + 1
+            found = (n >> 8, _literal(n & 0xFF))
+        self.known[ch] = found
+        if found[0] == 0:
+            self.plain[ord(ch)] = found[1]
+            self.plain_chars.add(ch)
+        return found
+
+    def name(self, subset: int) -> str:
+        """The resource name of one subset, e.g. F0.1 (font 0, second subset)."""
+        return f"F{self.index}.{subset}"
+
+
+class Page:
+    """One page's content: the few drawing operations the card's elements need."""
+
+    def __init__(self, doc: Document, width: float, height: float):
+        self.doc, self.width, self.height = doc, width, height
+        self.code: list[str] = []
+        self.depth = 0  # open q (saveState) levels, closed by draw_page after a failure
+
+    def saveState(self) -> None:  # noqa: N802 - reportlab's name; draw functions keep it
+        """Push the graphics state (q)."""
+        self.code.append("q")
+        self.depth += 1
+
+    def restoreState(self) -> None:  # noqa: N802
+        """Pop the graphics state (Q)."""
+        self.code.append("Q")
+        self.depth -= 1
+
+    def fill(self, rgb: tuple[float, float, float]) -> None:
+        """Set the fill colour (text, shapes, stencil images)."""
+        self.code.append(f"{num(rgb[0])} {num(rgb[1])} {num(rgb[2])} rg")
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float, rgb) -> None:
+        """Stroke a straight line."""
+        self.code.append(f"q {num(rgb[0])} {num(rgb[1])} {num(rgb[2])} RG {num(width)} w "
+                         f"{num(x1)} {num(y1)} m {num(x2)} {num(y2)} l S Q")
+
+    def text(self, x: float, y: float, parts, size: float, char_space: float = 0.0) -> None:
+        """Draw (text, font) runs from baseline point (x, y), one text object per line.
+
+        The runs follow each other by their glyph widths, as the font's /Widths say;
+        a character spacing is kept inside q/Q so it cannot leak into later text.
+        """
+        ops = [f"q BT {num(char_space)} Tc" if char_space else "BT",
+               f"{num(x)} {num(y)} Td"]
+        for text, font in parts:
+            state = self.doc.font(font)
+            for subset, literal in state.encode(text):
+                ops.append(f"/{state.name(subset)} {num(size)} Tf ({literal}) Tj")
+        ops.append("ET Q" if char_space else "ET")
+        self.code.append(" ".join(ops))
+
+    def image(self, image, x: float, y: float, w: float, h: float) -> None:
+        """Draw an elements.EncodedImage into the rectangle; embedded once per document."""
+        name = self.doc.image(image)
+        black = "0 g " if image.stencil else ""  # a stencil paints in the fill colour
+        # 1/100 pt (far below a printer dot) is the grid the goldens were drawn on.
+        self.code.append(f"{black}q {w:.2f} 0 0 {h:.2f} {x:.2f} {y:.2f} cm /{name} Do Q")
+
+    def content(self) -> bytes:
+        """The page's compressed content stream."""
+        return zlib.compress("\n".join(self.code).encode("latin-1"))
+
+
+class Document:
+    """A PDF being built: pages in order, fonts subset and images embedded once."""
+
+    def __init__(self, title: str):
+        self.title = title
+        self.objects: dict[int, bytes] = {}
+        self.pages: list[int] = []
+        self.fonts: dict[str, _FontState] = {}
+        self.images: dict[str, str] = {}   # EncodedImage.key -> XObject name
+        self.next_id = len(_FIXED) + 1
+
+    def _new(self, body: bytes | None = None) -> int:
+        oid, self.next_id = self.next_id, self.next_id + 1
+        if body is not None:
+            self.objects[oid] = body
+        return oid
+
+    def font(self, name: str) -> _FontState:
+        """The document's code assignments for a registered TrueType font."""
+        state = self.fonts.get(name)
+        if state is None:
+            state = self.fonts[name] = _FontState(name, len(self.fonts))
+        return state
+
+    def image(self, image) -> str:
+        """Embed the image (and its soft mask) on first use; return its XObject name."""
+        name = self.images.get(image.key)
+        if name:
+            return name
+        head = f"/Type /XObject /Subtype /Image /Width {image.width} /Height {image.height}"
+        if image.stencil:
+            entries = f"{head} /ImageMask true /BitsPerComponent 1"
+        else:
+            entries = f"{head} /ColorSpace /{image.colour_space} /BitsPerComponent 8"
+            if image.smask:
+                mask = self._new(_stream(f"{head} /ColorSpace /DeviceGray /BitsPerComponent 8"
+                                         " /Filter /FlateDecode", image.smask))
+                entries += f" /SMask {mask} 0 R"
+        oid = self._new(_stream(entries + " /Filter /FlateDecode", image.data))
+        name = self.images[image.key] = f"Im{oid}"
+        return name
+
+    def add(self, page: Page) -> None:
+        """Write the finished page: its content stream and its page object."""
+        contents = self._new(_stream(" /Filter /FlateDecode", page.content()))
+        self.pages.append(self._new(
+            b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources 3 0 R "
+            b"/Contents %d 0 R>>" % (num(page.width).encode(), num(page.height).encode(),
+                                     contents)))
+
+    def _font_objects(self, state: _FontState) -> list[str]:
+        """Embed each subset of the font; return '/F0.0 n 0 R' entries for the resources."""
+        face, refs = state.font.face, []
+        for n, subset in enumerate(state.subsets):
+            base = (SUBSETN(n) + b"+" + face.name + face.subfontNameX).decode("latin-1")
+            program = face.makeSubset(subset)
+            file = self._new(_stream(f" /Filter /FlateDecode /Length1 {len(program)}",
+                                     zlib.compress(program)))
+            cmap = makeToUnicodeCMap(base, subset).encode("latin-1")
+            to_unicode = self._new(_stream(" /Filter /FlateDecode", zlib.compress(cmap)))
+            flags = (face.flags & ~32) | 4  # symbolic: our own 8-bit encoding
+            descriptor = self._new((
+                f"<</Type /FontDescriptor /FontName /{base} /Flags {flags} "
+                f"/FontBBox [{' '.join(num(v) for v in face.bbox)}] "
+                f"/ItalicAngle {num(face.italicAngle)} /Ascent {num(face.ascent)} "
+                f"/Descent {num(face.descent)} /CapHeight {num(face.capHeight)} "
+                f"/StemV {face.stemV} /MissingWidth {num(face.defaultWidth)} "
+                f"/FontFile2 {file} 0 R>>").encode())
+            widths = " ".join(map(_width, [face] * len(subset), subset))
+            font = self._new((
+                f"<</Type /Font /Subtype /TrueType /BaseFont /{base} /FirstChar 0 "
+                f"/LastChar {len(subset) - 1} /Widths [{widths}] "
+                f"/FontDescriptor {descriptor} 0 R /ToUnicode {to_unicode} 0 R>>").encode())
+            refs.append(f"/{state.name(n)} {font} 0 R")
+        return refs
+
+    def finish(self) -> bytes:
+        """Embed the font subsets and return the whole file."""
+        fonts = [ref for state in self.fonts.values() for ref in self._font_objects(state)]
+        xobjects = " ".join(f"/{name} {name[2:]} 0 R" for name in self.images.values())
+        kids = " ".join(f"{p} 0 R" for p in self.pages)
+        self.objects.update({
+            1: b"<</Type /Catalog /Pages 2 0 R>>",
+            2: f"<</Type /Pages /Count {len(self.pages)} /Kids [{kids}]>>".encode(),
+            3: f"<</Font <<{' '.join(fonts)}>> /XObject <<{xobjects}>>>>".encode(),
+            4: b"<</Title (%s) /Creator (Greetings) /Producer (Greetings)>>"
+               % "".join(map(_literal, self.title.encode("latin-1"))).encode("latin-1"),
+        })
+        return _serialise(self.objects)
+
+
+def _serialise(objects: dict[int, bytes]) -> bytes:
+    """Header, numbered objects, cross-reference table and trailer."""
+    out = [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"]
+    offsets, at = [], len(out[0])
+    for oid in range(1, len(objects) + 1):
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (oid, objects[oid])
+        offsets.append(at)
+        at += len(chunk)
+        out.append(chunk)
+    xref = b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.append(b"xref\n0 %d\n0000000000 65535 f \n%s" % (len(objects) + 1, xref))
+    out.append(b"trailer\n<</Size %d /Root 1 0 R /Info 4 0 R>>\nstartxref\n%d\n%%%%EOF\n"
+               % (len(objects) + 1, at))
+    return b"".join(out)
