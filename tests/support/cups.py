@@ -23,14 +23,13 @@ Two things cannot be moved out of the system:
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process_group
 
 BACKEND = Path("/usr/lib/cups/backend/cups-pdf")
 CUPS_PDF_CONFIG_DIR = Path("/etc/cups")
@@ -133,13 +132,7 @@ class CupsServer:
 
     def stop(self):
         """Stop cupsd, remove the per-queue cups-pdf configs and the temporary folder."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process_group(self.process)
         for queue in self.queues:
             (CUPS_PDF_CONFIG_DIR / f"cups-pdf-{queue}.conf").unlink(missing_ok=True)
         shutil.rmtree(self.base, ignore_errors=True)

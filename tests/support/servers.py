@@ -26,6 +26,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process_group(process: subprocess.Popen | None) -> None:
+    """Stop a server started in its own session, with its children; kill it if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
 def postgres_bindir() -> Path | None:
     """Find the PostgreSQL server binaries (Debian keeps them out of PATH)."""
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
@@ -148,9 +160,4 @@ class GunicornServer:
 
     def stop(self):
         """Stop gunicorn and its workers."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process)
