@@ -36,6 +36,10 @@ def new_feedback_token() -> str:
     return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
+def _printable(text: str) -> bool:
+    return text.isprintable() and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+
+
 def badge_hash(badge: str) -> str:
     """Return the stored form of a badge code (scanners may add spaces or change case)."""
     return hashlib.sha256(badge.strip().upper().encode()).hexdigest()
@@ -43,6 +47,8 @@ def badge_hash(badge: str) -> str:
 
 def find_packer(badge: str) -> Packer:
     """Return the active packer with this badge, or raise PackerNotFound."""
+    if not _printable(badge):
+        raise PackerNotFound("no active packer has this badge")
     packer = db.session.execute(
         select(Packer).where(Packer.badge_hash == badge_hash(badge), Packer.active.is_(True))
     ).scalar_one_or_none()
@@ -54,7 +60,8 @@ def find_packer(badge: str) -> Packer:
 def find_order(scanned: str) -> Order:
     """Return the order a scanned barcode names: its number, with or without #, or its id."""
     code = scanned.strip().lstrip("#").strip()
-    if not code or len(code) > 128:
+    # Barcodes are printable; NUL or a lone surrogate would only upset the database driver.
+    if not code or len(code) > 128 or not _printable(code):
         raise OrderNotFound("scan the order's barcode")
     found = db.session.execute(
         select(Order).where(or_(Order.number == code, Order.external_id == code))
