@@ -49,12 +49,9 @@ class InvalidInput(ProblemError):
 
 def problem_response(status, title, detail=None, *, errors=None, headers=None):
     """Build an application/problem+json response (RFC 9457)."""
-    problem = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        problem["detail"] = detail
-    if errors is not None:
-        problem["errors"] = errors
-    return _problem(problem, status, headers)
+    error = ProblemError(detail, errors=errors, headers=headers)
+    error.status, error.title = status, title
+    return _problem(error.body(), status, error.headers)
 
 
 def _problem(problem, status, headers=None):

@@ -11,7 +11,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash
 
-from ..errors import ProblemError
+from ..errors import ProblemError, wants_problem_json
 from ..extensions import db
 from ..models import Packer, Station, utcnow
 
@@ -106,7 +106,7 @@ def station_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if current_station() is None:
-            if request.accept_mimetypes.best == "application/json" or request.is_json:
+            if wants_problem_json():
                 raise StationRequired("a manager sets this computer up at /station/setup")
             return redirect(url_for("station.index"))
         return view(*args, **kwargs)
@@ -122,7 +122,7 @@ def packer_required(view):
     def wrapper(*args, **kwargs):
         packer = current_packer()
         if packer is None:
-            if request.is_json or request.accept_mimetypes.best == "application/json":
+            if wants_problem_json():
                 raise PackerRequired("scan your badge or enter your PIN")
             return redirect(url_for("station.index"))
         g.packer = packer

@@ -18,7 +18,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..cards import insert_pdf, wave_pdf
+from ..errors import wants_problem_json
 from ..extensions import db, limiter
+from ..feedback.service import wall_for
 from ..models import OrderStatus, Packer, Shipment, Station
 from ..staff.service import manager_required
 from . import identity
@@ -70,15 +72,8 @@ def index():
                                pin_form=PinForm(), packers=packers)
     return render_template("station/scan.html", station=station, packer=packer,
                            form=ScanForm(), recent=recent_shipments(station.name),
-                           wall=_wall(packer))
+                           wall=wall_for(packer.id))
 
-
-def _wall(packer):
-    try:
-        from ..feedback.service import wall_for
-    except ImportError:
-        return None
-    return wall_for(packer.id)
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -165,13 +160,14 @@ def scan_order():
 
 
 def _answer(answer, status):
-    if request.accept_mimetypes.best == "application/json":
+    if wants_problem_json():
         return jsonify(answer), status
     # Without JavaScript: the scan page again, with the result on it.
     station = identity.current_station()
     return render_template("station/scan.html", station=station, packer=g.packer,
                            form=ScanForm(formdata=None), answer=answer,
-                           recent=recent_shipments(station.name), wall=_wall(g.packer)), status
+                           recent=recent_shipments(station.name),
+                           wall=wall_for(g.packer.id)), status
 
 
 @bp.get("/shipments/<int:shipment_id>/insert.pdf")
