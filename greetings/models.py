@@ -196,8 +196,9 @@ class Packer(Base):
     # SHA-256 of the badge code: the station looks the packer up by it.
     badge_hash: Mapped[str] = mapped_column(String(64), unique=True)
     own_line: Mapped[str | None] = mapped_column(String(200))
-    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
-    signature_1bit: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Loaded only when a card or the feedback page draws them, not with every packer.
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    signature_1bit: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Signatures go on cards only while this is set; revoking keeps old cards as they are.
     signature_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Werkzeug's salted hash of the station PIN; None: badge sign-in only.
