@@ -45,3 +45,9 @@ def test_environment_overrides_and_instance_path(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     # A key was made for this deployment and kept out of the repository.
     assert (tmp_path / "elsewhere" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_migrations_match_the_models(any_app):
+    # A model changed without a migration would make `db check` find differences.
+    result = any_app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
