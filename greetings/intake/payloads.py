@@ -101,7 +101,7 @@ class _Payload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# --- our own format: shared/fixtures/erp/generic_order.json ----------------------------
+# --- our own format: tests/fixtures/erp/generic_order.json ----------------------------
 
 class GenericCustomer(_Payload):
     first_name: Name | None = None

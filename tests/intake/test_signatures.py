@@ -1,4 +1,4 @@
-"""The worked signature examples of shared/fixtures/erp/README.md, and the verifiers."""
+"""The worked signature examples of tests/fixtures/erp/README.md, and the verifiers."""
 
 import base64
 import hashlib

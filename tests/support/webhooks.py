@@ -7,14 +7,14 @@ from pathlib import Path
 
 from greetings.intake.signatures import sign_hmac_body, sign_standard
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "erp"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "erp"
 STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SHOPIFY_SECRET = "hush"
 WOO_SECRET = "wc-fixture-secret"
 
 
 def fixture_bytes(name: str) -> bytes:
-    """Return a shared fixture's exact bytes (signatures are over them)."""
+    """Return a fixture's exact bytes (signatures are over them)."""
     return (FIXTURES / name).read_bytes()
 
 
