@@ -125,8 +125,8 @@ def seed_in_app(count: int) -> list[str]:
     from PIL import Image, ImageDraw
 
     from greetings import create_app
+    from greetings.cards.renderer import prepare_signature
     from greetings.extensions import db
-    from greetings.inserts import prepare_signature
     from greetings.models import Integration, Order, Packer, Shipment, utcnow
     from greetings.station.service import badge_hash, new_feedback_token
 

@@ -21,23 +21,23 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "inserts")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "cards")]
 
 from reportlab import rl_config  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
 from reportlab.lib.utils import ImageReader  # noqa: E402
-from samples import make_insert  # noqa: E402
+from samples import make_card  # noqa: E402
 
-from greetings.inserts import render_insert, render_wave  # noqa: E402
-from greetings.inserts.render import CAPTION, PACKED_BY, SALUTATION, format_day  # noqa: E402
+from greetings.cards.renderer import render_card, render_wave  # noqa: E402
+from greetings.cards.renderer.render import CAPTION, PACKED_BY, SALUTATION, format_day  # noqa: E402
 
 GOALS = {"ms": 3.0, "kb": 18.0, "wave_s": 1.0, "wave_mb": 1.1}
 FIRST = ["Søren", "Jürgen", "Åse", "Ingeborg", "Birthe", "Mikkel", "Sofie", "Lars", "Anja", "Ola"]
 
 
 def make_items(count: int) -> list:
-    """Distinct inserts: each its own name and its own 130-bit feedback token."""
-    base = make_insert(language="da")
+    """Distinct cards: each its own name and its own 130-bit feedback token."""
+    base = make_card(language="da")
     items = []
     for i in range(count):
         token = base64.b32encode(secrets.token_bytes(17)).decode()[:26]
@@ -156,7 +156,7 @@ def profile(items) -> None:
     prof = cProfile.Profile()
     prof.enable()
     for data in items:
-        render_insert(data)
+        render_card(data)
     prof.disable()
     stats = pstats.Stats(prof)
     # (file, function) whose cumulative time stands for the group.
@@ -171,7 +171,7 @@ def profile(items) -> None:
               "babel date (format_date)": ("dates.py", "format_date"),
               "zlib compress (all streams)": ("~", "<built-in method zlib.compress>")}
     total = max(v[3] for v in stats.stats.values())
-    print(f"\ncProfile over {len(items)} inserts (cumulative, overlapping; profiler inflates):")
+    print(f"\ncProfile over {len(items)} cards (cumulative, overlapping; profiler inflates):")
     for label, (file, func) in groups.items():
         cum = max((v[3] for k, v in stats.stats.items() if k[0].endswith(file) and k[2] == func),
                   default=0.0)
@@ -185,10 +185,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     items = make_items(max(args.runs, 500))
-    render_insert(items[-1])                       # register fonts once, as a server would
+    render_card(items[-1])                       # register fonts once, as a server would
     rows = []
-    ms, kb = timed(render_insert, items[: args.runs])
-    ok = qr_decodes(render_insert(items[0]), items[0].feedback_url)
+    ms, kb = timed(render_card, items[: args.runs])
+    ok = qr_decodes(render_card(items[0]), items[0].feedback_url)
     ws, wmb = wave(render_wave, items[:500])
     wave_pdf = render_wave(items[:500])
     wave_ok = qr_decodes(wave_pdf, items[499].feedback_url, page=499)

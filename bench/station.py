@@ -395,8 +395,8 @@ def profile_server(workdir: Path, scans: int) -> list[str]:
 
     from greetings import create_app
     from greetings.api.tokens import create_token
-    from greetings.commands import add_integration
     from greetings.extensions import db
+    from greetings.intake.integrations import add_integration
     from greetings.models import Station
     from greetings.station import identity
 
@@ -407,7 +407,7 @@ def profile_server(workdir: Path, scans: int) -> list[str]:
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        add_integration("erp", "standard", STANDARD_SECRET)
+        add_integration("erp", "standard", STANDARD_SECRET, None, "en")
         station = Station(name="Profile station", profile="a6")
         db.session.add(station)
         db.session.commit()
@@ -466,7 +466,7 @@ def profile_one(title, work, numbers, scans) -> list[str]:
         work(number)
     profiler.disable()
     stats = pstats.Stats(profiler).stats
-    parts = dict.fromkeys(["PDF rendering (render_insert: reportlab, QR, fonts)",
+    parts = dict.fromkeys(["PDF rendering (render_card: reportlab, QR, fonts)",
                            "greeting template: Jinja compiles it for every card",
                            "SQLite statements (Cursor.execute/fetch)",
                            "SQLite commits (WAL, synchronous=FULL)",
@@ -476,7 +476,7 @@ def profile_one(title, work, numbers, scans) -> list[str]:
     for (path, _, name), (_, _, own, cumulative, _) in stats.items():
         if name == work.__name__:
             everything = max(everything, cumulative)
-        elif name == "render_insert" and path.endswith(os.path.join("inserts", "render.py")):
+        elif name == "render_card" and path.endswith(os.path.join("renderer", "render.py")):
             parts[names[0]] += cumulative  # pure: nothing of the others below it
         elif name == "from_string" and "jinja2" in path:
             parts[names[1]] += cumulative

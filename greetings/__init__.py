@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import commands, defaults, errors, extensions, security
+from . import cli, defaults, errors, extensions, security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def create_app(test_config=None):
     security.init_app(app)
     app.context_processor(lambda: {"current_lang": str(extensions.get_locale() or "en")})
     errors.init_app(app)
-    commands.init_app(app)
+    cli.init_app(app)
     return app
 
 

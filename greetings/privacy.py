@@ -2,9 +2,6 @@
 
 from datetime import timedelta
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import delete, select, update
 
 from .extensions import db
@@ -34,14 +31,3 @@ def purge(retention_days: int, now=None) -> dict:
         .values(parked_body=None)).rowcount
     db.session.commit()
     return counts
-
-
-@click.command("purge")
-@click.option("--days", type=int, default=None, help="override RETENTION_DAYS")
-@with_appcontext
-def purge_command(days):
-    """Apply the retention policy (default: RETENTION_DAYS, 180)."""
-    retention = days if days is not None else int(current_app.config["RETENTION_DAYS"])
-    counts = purge(retention)
-    click.echo(f"purged {counts['orders']} order(s) older than {retention} days: "
-               f"{counts['items']} item line(s), {counts['parked_bodies']} parked body(ies)")

@@ -8,8 +8,8 @@ import pytest
 from flask_migrate import upgrade
 
 from greetings import create_app
-from greetings.commands import add_integration
 from greetings.extensions import db
+from greetings.intake.integrations import add_integration
 from tests.support.browser import PRINT_STUB
 from tests.support.servers import PostgresServer, postgres_bindir
 from tests.support.webhooks import SHOPIFY_SECRET, STANDARD_SECRET, WOO_SECRET
@@ -105,9 +105,10 @@ def integrations(app):
 def make_integrations(app):
     """Create erp (standard), shop (shopify) and woo (woocommerce) on the app's database."""
     with app.app_context():
-        add_integration("erp", "standard", STANDARD_SECRET)
-        add_integration("shop", "shopify", SHOPIFY_SECRET)
-        add_integration("woo", "woocommerce", WOO_SECRET, language="nb")
+        add_integration("erp", "standard", STANDARD_SECRET, None, "en")
+        add_integration("shop", "shopify", SHOPIFY_SECRET, None, "en")
+        add_integration("woo", "woocommerce", WOO_SECRET, "nb", "en")
+        db.session.commit()
     return {"standard": "erp", "shopify": "shop", "woocommerce": "woo"}
 
 

@@ -6,10 +6,10 @@ from typing import Annotated
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from ..cards import feedback_url, insert_pdf, public_url
+from ..cards.renderer import PROFILES
+from ..cards.service import card_pdf, feedback_url, public_url
 from ..errors import InvalidInput, UnreadableJson
 from ..extensions import db
-from ..inserts import PROFILES
 from ..intake.payloads import validation_errors
 from ..models import Shipment
 from ..station.service import find_order, find_packer, pack_order
@@ -64,7 +64,7 @@ def insert(shipment_id):
         raise InvalidInput(f"profile is one of {', '.join(PROFILES)}",
                              errors=[{"field": "profile", "message": "unknown profile"}])
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", shipment.order.number)[:60] or "insert"
-    return Response(insert_pdf(shipment, profile), mimetype="application/pdf",
+    return Response(card_pdf(shipment, profile), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
 
 

@@ -1,7 +1,7 @@
 """From a shipment in the database to the plain data the insert renderer draws.
 
-`build_insert` is the one place that reads the database and configuration for a card;
-`greetings.inserts` itself knows nothing of either.
+`build_card` is the one place that reads the database and configuration for a card;
+`greetings.cards.renderer` itself knows nothing of either.
 """
 
 from datetime import date
@@ -14,12 +14,12 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
-from .extensions import db
-from .inserts import InsertData, drawable_name, render_insert, render_wave
-from .inserts.render import language as card_language
-from .models import GreetingText, Shipment
+from ..extensions import db
+from ..models import GreetingText, Shipment
+from .renderer import CardData, drawable_name, render_card, render_wave
+from .renderer.render import language as card_language
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "inserts"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "cards"
 # Managers edit greeting templates; the sandbox keeps a template from reaching Python.
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 
@@ -78,7 +78,7 @@ def qr_url(url: str) -> str:
     return url.upper()
 
 
-def build_insert(shipment: Shipment, profile: str | None = None) -> InsertData:
+def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
     """Gather everything one card shows from the shipment, its order and its packer."""
     config = current_app.config
     order, packer = shipment.order, shipment.packer
@@ -93,7 +93,7 @@ def build_insert(shipment: Shipment, profile: str | None = None) -> InsertData:
         current_app.logger.warning("greeting template for %s is broken; default used", language)
         text = render_greeting(default_template(language), **values)
     signature, signature_1bit = packer.usable_signature()
-    return InsertData(
+    return CardData(
         brand_name=config["BRAND_NAME"], logo=_logo(config.get("BRAND_LOGO")),
         feedback_url=qr_url(feedback_url(shipment.feedback_token)),
         packer_display_name=packer.display_name, greeting_text=text,
@@ -109,11 +109,11 @@ def _logo(path: str | None) -> bytes | None:
     return Path(path).read_bytes() if path else None
 
 
-def insert_pdf(shipment: Shipment, profile: str | None = None) -> bytes:
+def card_pdf(shipment: Shipment, profile: str | None = None) -> bytes:
     """Render one shipment's card."""
-    return render_insert(build_insert(shipment, profile))
+    return render_card(build_card(shipment, profile))
 
 
 def wave_pdf(shipments: list[Shipment], profile: str | None = None) -> bytes:
     """Render many shipments' cards into one PDF, in the given order."""
-    return render_wave([build_insert(shipment, profile) for shipment in shipments])
+    return render_wave([build_card(shipment, profile) for shipment in shipments])

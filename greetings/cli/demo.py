@@ -1,8 +1,6 @@
 """`flask --app greetings demo`: a deployment to click around in, made idempotently."""
 
-import base64
 import contextlib
-import secrets
 from datetime import timedelta
 
 import click
@@ -10,9 +8,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .api.tokens import create_token
-from .cards import feedback_url
-from .commands import add_integration
+from ..api.tokens import create_token
+from ..cards.service import feedback_url
+from ..extensions import db
+from ..intake.integrations import add_integration, new_secret
+from ..intake.payloads import ItemIn, OrderIn
+from ..intake.store import DuplicateDelivery, upsert_order
+from ..models import ApiToken, Integration, IntegrationKind, utcnow
 from .demo_people import (
     DEMO_MANAGER,
     DEMO_PACKERS,
@@ -20,10 +22,6 @@ from .demo_people import (
     ensure_demo_staff,
     pack_demo_orders,
 )
-from .extensions import db
-from .intake.payloads import ItemIn, OrderIn
-from .intake.store import DuplicateDelivery, upsert_order
-from .models import ApiToken, Integration, IntegrationKind, utcnow
 
 DEMO_ORDERS = [
     ("1001", "Søren", "Kjærgård", "da", "DK", [("Kaffebønner, mørk ristning 500 g", 2)]),
@@ -65,13 +63,11 @@ def demo():
 def _integration(slug, kind) -> Integration:
     found = db.session.execute(
         select(Integration).where(Integration.slug == slug)).scalar_one_or_none()
-    if found is not None:
-        return found
-    if kind == IntegrationKind.STANDARD:
-        secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    else:
-        secret = secrets.token_urlsafe(24)
-    return add_integration(slug, kind, secret)
+    if found is None:
+        found = add_integration(slug, kind, new_secret(kind), None,
+                                current_app.config["DEFAULT_LANGUAGE"])
+        db.session.commit()
+    return found
 
 
 def _demo_token():

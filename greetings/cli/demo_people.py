@@ -7,11 +7,11 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from .extensions import db
-from .inserts import prepare_signature
-from .models import Order, Packer, Shipment, Station, User
-from .staff.service import create_user
-from .station.service import badge_hash, pack_order
+from ..cards.renderer import prepare_signature
+from ..extensions import db
+from ..models import Order, Packer, Shipment, Station, User
+from ..staff.service import create_user
+from ..station.service import badge_hash, pack_order
 
 DEMO_PACKERS = [
     # full name, display name, badge, PIN, own line, draws a signature

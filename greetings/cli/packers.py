@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from .cards import check_greeting, insert_pdf
-from .extensions import db
-from .inserts import PROFILES, SignatureRejected, prepare_signature
-from .inserts.render import LANGUAGES
-from .models import GreetingText, Packer, utcnow
-from .station.service import OrderNotFound, badge_hash, find_order, shipment_of
+from ..cards.renderer import PROFILES, SignatureRejected, prepare_signature
+from ..cards.renderer.render import LANGUAGES
+from ..cards.service import card_pdf, check_greeting
+from ..extensions import db
+from ..models import GreetingText, Packer, utcnow
+from ..station.service import OrderNotFound, badge_hash, find_order, shipment_of
 
 packer = AppGroup("packer", help="Manage packers.")
 greeting = AppGroup("greeting", help="Manage the greeting texts of the cards.")
@@ -119,8 +119,8 @@ def render(order_number, out, profile):
     shipment = shipment_of(order)
     if shipment is None:
         raise click.ClickException(f"order {order.number} has not been packed yet")
-    Path(out).write_bytes(insert_pdf(shipment, profile))
+    Path(out).write_bytes(card_pdf(shipment, profile))
     click.echo(f"wrote {out}")
 
 
-COMMANDS = (packer, greeting, render)
+

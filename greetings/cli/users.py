@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from .service import ROLES, create_user
+from ..staff.service import ROLES, create_user
 
 user = AppGroup("user", help="Manage staff logins.")
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..cards.renderer.render import language as card_language
 from ..extensions import db
-from ..inserts.render import language as card_language
 from ..models import Feedback, Shipment, utcnow
 from ..station.service import TOKEN_ALPHABET, TOKEN_LENGTH
 

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ..inserts import PROFILES
+from ..cards.renderer import PROFILES
 from .printing import QUEUE_NAME
 
 PROFILE_LABELS = {"a6": "A6 (105 x 148 mm)", "a5": "A5", "a4": "A4", "letter": "US Letter",

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..cards import insert_pdf, wave_pdf
+from ..cards.service import card_pdf, wave_pdf
 from ..errors import wants_problem_json
 from ..extensions import db, limiter
 from ..feedback.service import wall_for
@@ -175,7 +175,7 @@ def _answer(answer, status):
 def insert(shipment_id):
     """Send a card as PDF, on the station's paper."""
     shipment = db.get_or_404(Shipment, shipment_id)
-    return Response(insert_pdf(shipment, identity.current_station().profile),
+    return Response(card_pdf(shipment, identity.current_station().profile),
                     mimetype="application/pdf",
                     headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
 

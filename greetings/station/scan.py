@@ -3,7 +3,7 @@
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from ..cards import insert_pdf
+from ..cards.service import card_pdf
 from ..extensions import db
 from ..models import OrderStatus, Packer, Shipment, Station
 from .printing import PrintFailed, send_to_cups
@@ -56,7 +56,7 @@ def print_card(shipment: Shipment, station: Station, reprint: bool = False) -> d
     if station.print_mode == "cups" and station.cups_queue:
         try:
             answer["job"] = send_to_cups(
-                insert_pdf(shipment, station.profile), station.cups_queue, station.profile,
+                card_pdf(shipment, station.profile), station.cups_queue, station.profile,
                 f"order {shipment.order.number}", current_app.config.get("CUPS_SERVER"))
         except PrintFailed as error:
             answer.update(result="print_failed", message=_(

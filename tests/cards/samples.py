@@ -1,4 +1,4 @@
-"""Sample inputs made on the fly: a phone photo of a signature, a logo, an InsertData factory."""
+"""Sample inputs made on the fly: a phone photo of a signature, a logo, an CardData factory."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 import jinja2
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from greetings.inserts import InsertData, prepare_signature
+from greetings.cards.renderer import CardData, prepare_signature
 
 FONTS = Path(__file__).resolve().parents[2] / "fonts"
 BASE_URL = "HTTPS://GREET.EXAMPLE.COM/F/"
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "inserts"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "cards"
 
 
 def greeting(lang: str, packer: str = "Åse", brand: str = "Nordlys Kaffe", items: int = 3,
@@ -85,8 +85,8 @@ def signature(text: str = "Åse Lind") -> tuple[bytes, bytes]:
     return _SIGNATURES[text]
 
 
-def make_insert(**overrides) -> InsertData:
-    """Build an InsertData for tests and previews; keyword arguments override fields."""
+def make_card(**overrides) -> CardData:
+    """Build an CardData for tests and previews; keyword arguments override fields."""
     lang = overrides.get("language", "da")
     brand = overrides.get("brand_name", "Nordlys Kaffe")
     sig, sig1 = signature(overrides.pop("signer", "Åse Lind"))
@@ -99,4 +99,4 @@ def make_insert(**overrides) -> InsertData:
         feedback_url=BASE_URL + "MZXW6YTBOI4DKNRXGQ2TEMZQGA",
     )
     fields.update(overrides)
-    return InsertData(**fields)
+    return CardData(**fields)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from PIL import ImageChops
 
-from greetings.inserts import render_insert
-from greetings.inserts.layouts import PROFILES
-from tests.inserts.samples import make_insert
+from greetings.cards.renderer import render_card
+from greetings.cards.renderer.layouts import PROFILES
+from tests.cards.samples import make_card
 from tests.support.pdf import raster
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -25,7 +25,7 @@ TOLERANCE = 0.004  # share of pixels allowed to differ visibly (anti-aliasing, p
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_card_matches_golden(profile, tmp_path):
-    image = raster(render_insert(make_insert(profile=profile)), DPI, grayscale=True).convert("L")
+    image = raster(render_card(make_card(profile=profile)), DPI, grayscale=True).convert("L")
     golden = GOLDEN / f"{profile}.png"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         image.save(golden, optimize=True)

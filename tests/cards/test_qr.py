@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from qrcode.constants import ERROR_CORRECT_M
 
-from greetings.inserts import qr
+from greetings.cards.renderer import qr
 
 
 def _reference(url: str, mask: int) -> tuple[int, ...]:

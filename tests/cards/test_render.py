@@ -10,10 +10,10 @@ import zlib
 
 import pytest
 
-from greetings.inserts import InsertData, fonts, render_insert, render_wave
-from greetings.inserts.layouts import PROFILES
-from greetings.inserts.render import SALUTATION
-from tests.inserts.samples import make_insert
+from greetings.cards.renderer import CardData, fonts, render_card, render_wave
+from greetings.cards.renderer.layouts import PROFILES
+from greetings.cards.renderer.render import SALUTATION
+from tests.cards.samples import make_card
 from tests.support.pdf import decode_qr, flat, page_text, pdf_pages, raster
 
 LANGS = ["da", "en", "de", "sv", "nb"]
@@ -25,7 +25,7 @@ NAMES = ["Søren Kjærgård", "Jürgen Weißmüller",
 @pytest.mark.parametrize("lang", LANGS)
 def test_page_size_and_names(profile, lang):
     for name in NAMES:
-        pdf = render_insert(make_insert(profile=profile, language=lang, first_name=name))
+        pdf = render_card(make_card(profile=profile, language=lang, first_name=name))
         page = pdf_pages(pdf)[0]
         assert page.get_size() == pytest.approx(PROFILES[profile].pagesize, abs=0.01)
         text = page_text(pdf)
@@ -35,7 +35,7 @@ def test_page_size_and_names(profile, lang):
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_long_name_shrinks_inside_the_card(profile):
-    pdf = render_insert(make_insert(profile=profile, first_name=NAMES[2]))
+    pdf = render_card(make_card(profile=profile, first_name=NAMES[2]))
     doc = pdf_pages(pdf)
     page = doc[0]
     width, height = page.get_size()
@@ -50,15 +50,15 @@ def test_long_name_shrinks_inside_the_card(profile):
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_qr_decodes_at_203_dpi(profile):
-    data = make_insert(profile=profile)
-    assert decode_qr(raster(render_insert(data), 203)) == [data.feedback_url]
+    data = make_card(profile=profile)
+    assert decode_qr(raster(render_card(data), 203)) == [data.feedback_url]
 
 
 def test_qr_decodes_at_150_dpi_on_a6_and_lowercase_url():
     url = "https://greet.example.com/f/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"
-    data = make_insert(feedback_url=url)
-    assert decode_qr(raster(render_insert(data), 150)) == [url]
-    assert url in page_text(render_insert(data))
+    data = make_card(feedback_url=url)
+    assert decode_qr(raster(render_card(data), 150)) == [url]
+    assert url in page_text(render_card(data))
 
 
 def _content(pdf: bytes) -> str:
@@ -71,14 +71,14 @@ def _content(pdf: bytes) -> str:
 
 
 def test_thermal_qr_modules_are_whole_printer_dots_and_big_enough():
-    pdf = render_insert(make_insert(profile="thermal4x6"))
+    pdf = render_card(make_card(profile="thermal4x6"))
     cell = float(re.search(r"q 0 g ([\d.]+) 0 0 ", _content(pdf)).group(1))
     dots = cell / (72 / 203)
     assert dots == pytest.approx(round(dots), abs=0.01) and round(dots) >= 4
 
 
 def test_a6_qr_is_at_least_20_mm():
-    pdf = render_insert(make_insert())
+    pdf = render_card(make_card())
     cell = float(re.search(r"q 0 g ([\d.]+) 0 0 ", _content(pdf)).group(1))
     assert cell * 29 / 72 * 25.4 >= 20
 
@@ -90,14 +90,14 @@ def _images(pdf: bytes) -> int:
 
 
 def test_signature_image_on_the_page():
-    assert _images(render_insert(make_insert())) == 2          # logo and signature
-    without = make_insert(signature_png=None, signature_1bit=None)
-    assert _images(render_insert(without)) == 1
-    assert "Åse" in page_text(render_insert(without))           # the name, in the script face
+    assert _images(render_card(make_card())) == 2          # logo and signature
+    without = make_card(signature_png=None, signature_1bit=None)
+    assert _images(render_card(without)) == 1
+    assert "Åse" in page_text(render_card(without))           # the name, in the script face
 
 
 def test_thermal_is_black_on_white_only():
-    image = raster(render_insert(make_insert(profile="thermal4x6")), 100).convert("RGB")
+    image = raster(render_card(make_card(profile="thermal4x6")), 100).convert("RGB")
     r, g, b = image.split()
     from PIL import ImageChops
     assert ImageChops.difference(r, g).getextrema()[1] <= 2
@@ -107,14 +107,14 @@ def test_thermal_is_black_on_white_only():
 @pytest.mark.parametrize("name", ["<b>Bo</b>", "Tom & Jerry", "<font size=80>Eve</font>",
                                   "Ann]]><x>&amp;"])
 def test_markup_in_names_prints_literally(name):
-    pdf = render_insert(make_insert(language="en", first_name=name, packer_line=name,
+    pdf = render_card(make_card(language="en", first_name=name, packer_line=name,
                                     packer_display_name=name))
     assert flat(f"Dear {name},") in flat(page_text(pdf))
 
 
 def test_arabic_and_hebrew_names_are_shaped_and_ordered():
     for name in ("أحمد", "שרה"):
-        pdf = render_insert(make_insert(language="en", first_name=name))
+        pdf = render_card(make_card(language="en", first_name=name))
         text = page_text(pdf)
         # Drawn in visual order (right to left reversed), Arabic in its joined forms;
         # pdfium reports those forms as their base letters.
@@ -125,7 +125,7 @@ def test_arabic_and_hebrew_names_are_shaped_and_ordered():
 
 def test_chinese_name_drawn_only_with_a_cjk_font(caplog):
     caplog.set_level(logging.INFO)
-    pdf = render_insert(make_insert(language="en", first_name="李雷"))
+    pdf = render_card(make_card(language="en", first_name="李雷"))
     text = page_text(pdf)
     if fonts.cjk_available():
         assert "李雷" in text
@@ -136,52 +136,52 @@ def test_chinese_name_drawn_only_with_a_cjk_font(caplog):
 
 def test_emoji_are_dropped_and_an_emoji_only_name_is_neutral(caplog):
     caplog.set_level(logging.INFO)
-    text = page_text(render_insert(make_insert(language="da", first_name="Søren 🎉🇩🇰")))
+    text = page_text(render_card(make_card(language="da", first_name="Søren 🎉🇩🇰")))
     assert "Kære Søren," in text and "🎉" not in text
-    text = page_text(render_insert(make_insert(language="da", first_name="🎉🎉")))
+    text = page_text(render_card(make_card(language="da", first_name="🎉🎉")))
     assert "Kære kunde," in text
 
 
 def test_undrawable_script_is_neutral_and_not_logged(caplog):
     caplog.set_level(logging.INFO)
-    text = page_text(render_insert(make_insert(language="de", first_name="สมชาย")))
+    text = page_text(render_card(make_card(language="de", first_name="สมชาย")))
     assert "Hallo," in text and "สมชาย" not in text
     assert "สมชาย" not in caplog.text
 
 
 def test_no_name_gives_the_neutral_salutation_in_each_language():
     for lang in LANGS:
-        text = page_text(render_insert(make_insert(language=lang, first_name=None)))
+        text = page_text(render_card(make_card(language=lang, first_name=None)))
         assert SALUTATION[lang][1] in text
 
 
 def test_date_in_the_customers_locale():
-    assert "14. marts 2026" in page_text(render_insert(make_insert(language="da-DK")))
-    assert "14. März 2026" in page_text(render_insert(make_insert(language="de")))
+    assert "14. marts 2026" in page_text(render_card(make_card(language="da-DK")))
+    assert "14. März 2026" in page_text(render_card(make_card(language="de")))
 
 
 def test_failing_element_leaves_its_slot_empty(monkeypatch, caplog):
-    from greetings.inserts import elements
+    from greetings.cards.renderer import elements
 
     def broken(canvas, box, card):
         canvas.saveState()
         raise RuntimeError("Søren")
 
     monkeypatch.setattr(elements, "draw_greeting", broken)
-    pdf = render_insert(make_insert())
+    pdf = render_card(make_card())
     assert "Kære Søren," in page_text(pdf)
     assert "greeting failed" in caplog.text and "Søren" not in caplog.text
 
 
 def test_broken_logo_is_skipped():
-    pdf = render_insert(make_insert(logo=b"not a png"))
+    pdf = render_card(make_card(logo=b"not a png"))
     assert _images(pdf) == 1
 
 
 def test_wave_has_one_page_per_insert_and_embeds_images_once():
-    items = [make_insert(first_name=f"Kunde {i}", feedback_url=f"HTTPS://G.EXAMPLE.COM/F/{i:026d}")
+    items = [make_card(first_name=f"Kunde {i}", feedback_url=f"HTTPS://G.EXAMPLE.COM/F/{i:026d}")
              for i in range(12)]
-    one, wave = render_insert(items[0]), render_wave(items)
+    one, wave = render_card(items[0]), render_wave(items)
     assert len(pdf_pages(wave)) == 12
     assert wave.count(b"/Subtype /Image") == one.count(b"/Subtype /Image") == 4
     assert wave.count(b"/FontFile2") == one.count(b"/FontFile2")
@@ -190,8 +190,8 @@ def test_wave_has_one_page_per_insert_and_embeds_images_once():
 
 
 def test_insert_data_is_plain_and_frozen():
-    data = make_insert()
-    assert isinstance(data, InsertData)
+    data = make_card()
+    assert isinstance(data, CardData)
     with pytest.raises(AttributeError):
         data.first_name = "x"
 
@@ -207,7 +207,7 @@ def test_wave_with_more_than_256_characters_uses_a_second_font_subset():
     texts = [" ".join(alphabet[i: i + 8] for i in range(0, len(alphabet), 8))
              for alphabet in alphabets]
     assert len(set("".join(texts))) > 256
-    wave = render_wave([make_insert(greeting_text=text) for text in texts])
+    wave = render_wave([make_card(greeting_text=text) for text in texts])
     assert b"/F0.1 " in wave                       # the second subset of the text face
     for index, text in enumerate(texts):
         assert flat(text) in flat(page_text(wave, index))

@@ -9,8 +9,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from greetings.inserts import SignatureRejected, prepare_signature
-from tests.inserts.samples import make_signature_photo
+from greetings.cards.renderer import SignatureRejected, prepare_signature
+from tests.cards.samples import make_signature_photo
 
 
 def _png_header_only(width: int, height: int) -> bytes:

@@ -68,7 +68,7 @@ def test_greeting_set_overrides_the_default_text(app, tmp_path, language, expect
 
 
 def test_packer_add_with_a_signature_image(app, tmp_path):
-    from tests.inserts.samples import make_signature_photo
+    from tests.cards.samples import make_signature_photo
 
     photo = tmp_path / "signature.jpg"
     photo.write_bytes(make_signature_photo())

@@ -1,14 +1,14 @@
 """The greeting insert: a pure PDF renderer (no Flask, no database).
 
-Public API: InsertData, render_insert, render_wave, prepare_signature,
+Public API: CardData, render_card, render_wave, prepare_signature,
 SignatureRejected, qr_version, drawable_name, PROFILES.
 """
 
 from .fonts import drawable_name
 from .layouts import PROFILES
 from .qr import qr_version
-from .render import InsertData, render_insert, render_wave
+from .render import CardData, render_card, render_wave
 from .signatures import SignatureRejected, prepare_signature
 
-__all__ = ["InsertData", "render_insert", "render_wave", "prepare_signature",
+__all__ = ["CardData", "render_card", "render_wave", "prepare_signature",
            "SignatureRejected", "qr_version", "drawable_name", "PROFILES"]

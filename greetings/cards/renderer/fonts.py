@@ -19,7 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 log = logging.getLogger(__name__)
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[3] / "fonts"
 TEXT = "GreetingsSans"
 SCRIPT = "GreetingsScript"
 CJK = "GreetingsCJK"

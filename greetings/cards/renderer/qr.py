@@ -9,7 +9,7 @@ table-driven LFSR on one int, the codeword bits are scattered onto the symbol by
 precomputed itemgetter, and the whole symbol is one int: each of the eight masks is
 one XOR, scored with the ISO 18004 penalty rules by bit operations on that int (a
 pattern along a row or column is an AND of shifted copies). The symbol is identical
-to `qrcode`'s for the same mask (tests/inserts/test_qr.py checks it), and the work
+to `qrcode`'s for the same mask (tests/cards/test_qr.py checks it), and the work
 does not depend on caching URLs.
 """
 

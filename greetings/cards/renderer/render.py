@@ -1,4 +1,4 @@
-"""Render greeting inserts to PDF bytes: one card, or a wave of cards in one document.
+"""Render greeting cards to PDF bytes: one card, or a wave of cards in one document.
 
 Pure: plain values in, bytes out. No Flask, no database, no configuration lookups.
 """
@@ -30,7 +30,7 @@ SIGNATURE_INK = layouts.PALETTE["signature"]
 
 
 @dataclass(frozen=True)
-class InsertData:
+class CardData:
     """Everything one insert shows, as plain values (the renderer reads nothing else)."""
 
     brand_name: str
@@ -84,7 +84,7 @@ def format_day(day: datetime.date, locale: str | None) -> str:
     return format_date(day, format="long", locale=loc)
 
 
-def _salutation(data: InsertData, lang: str) -> str:
+def _salutation(data: CardData, lang: str) -> str:
     named, neutral = SALUTATION[lang]
     name = fonts.drawable_name(data.first_name)
     if name is None:
@@ -106,8 +106,8 @@ def _image(png: bytes | None, what: str, **kwargs) -> elements.EncodedImage | No
         return None
 
 
-def prepare(data: InsertData) -> Card:
-    """Resolve an InsertData into a Card: texts localised, names checked, images encoded."""
+def prepare(data: CardData) -> Card:
+    """Resolve an CardData into a Card: texts localised, names checked, images encoded."""
     fonts.register_fonts()
     profile = layouts.profile(data.profile)
     lang = language(data.language)
@@ -149,8 +149,8 @@ def draw_page(page: pdf.Page, card: Card) -> None:
             page.depth = depth
 
 
-def render_wave(items: list[InsertData]) -> bytes:
-    """Render many inserts into ONE PDF, one page each, in the given order.
+def render_wave(items: list[CardData]) -> bytes:
+    """Render many cards into ONE PDF, one page each, in the given order.
 
     Fonts, the logo and each distinct signature are embedded once per document and
     referenced from every page that shows them.
@@ -158,7 +158,7 @@ def render_wave(items: list[InsertData]) -> bytes:
     items = list(items)
     if not items:
         raise ValueError("render_wave needs at least one insert")
-    doc = pdf.Document("Greeting inserts")
+    doc = pdf.Document("Greeting cards")
     for data in items:
         card = prepare(data)
         page = pdf.Page(doc, *card.profile.pagesize)
@@ -167,6 +167,6 @@ def render_wave(items: list[InsertData]) -> bytes:
     return doc.finish()
 
 
-def render_insert(data: InsertData) -> bytes:
+def render_card(data: CardData) -> bytes:
     """Render one insert as a one-page PDF."""
     return render_wave([data])

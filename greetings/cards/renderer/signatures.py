@@ -24,7 +24,7 @@ class SignatureRejected(ValueError):
 def prepare_signature(raw: bytes) -> tuple[bytes, bytes]:
     """Turn a signature scan or photo into (PNG with transparent background, 1-bit PNG).
 
-    The first is black ink whose alpha is the ink's strength, for laser inserts; the
+    The first is black ink whose alpha is the ink's strength, for laser cards; the
     second is black on white, one bit per pixel, for thermal printers.
     Raises SignatureRejected for non-images, decompression bombs, files over 5 MB
     and images with no visible ink.

@@ -1,0 +1,149 @@
+"""Order intake: the senders of orders, their orders, and every delivery they made."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class IntegrationKind(enum.StrEnum):
+    STANDARD = "standard"
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+
+
+class Integration(Base):
+    """A sender of orders (an ERP or a shop), addressed by the slug in its webhook URL."""
+
+    __tablename__ = "integrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # Used when a payload carries no language of its own (WooCommerce).
+    default_language: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    secrets: Mapped[list[IntegrationSecret]] = relationship(
+        back_populates="integration", cascade="all, delete-orphan", order_by="IntegrationSecret.id"
+    )
+
+
+class IntegrationSecret(Base):
+    """One signing secret; several live at once while a sender rotates its secret.
+
+    HMAC needs the secret itself, so it cannot be hashed like a password: it lives in the
+    database, never in the repository, and is never logged or shown again after `add`.
+    """
+
+    __tablename__ = "integration_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE"), index=True
+    )
+    secret: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    integration: Mapped[Integration] = relationship(back_populates="secrets")
+
+    __table_args__ = (UniqueConstraint("integration_id", "secret"),)
+
+
+class OrderStatus(enum.StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+    DELETED = "deleted"
+
+
+class Order(Base):
+    """An order as its sender last described it; one row per sender's order id."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    # What the packing slip's barcode carries.
+    number: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.OPEN)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16))
+    shipping_country: Mapped[str | None] = mapped_column(String(2))
+    placed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The sender's version of the order: an update older than this one is ignored.
+    version: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set once `purge` has removed the customer's personal data.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.position"
+    )
+
+    __table_args__ = (UniqueConstraint("integration_id", "external_id"),)
+
+    @property
+    def item_count(self) -> int:
+        """Return how many pieces the parcel holds."""
+        return sum(item.quantity for item in self.items)
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str | None] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Delivery(Base):
+    """One webhook request and what became of it, so an integrator can see why."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Null when the slug named no integration.
+    integration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE")
+    )
+    slug: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set only for deliveries that were applied: a second one with the same key is a repeat.
+    dedup_key: Mapped[str | None] = mapped_column(String(300))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    errors: Mapped[list | None] = mapped_column(JSON)
+    body_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    # Kept only for parked payloads, so they can be looked at and replayed; purged with
+    # the order data.
+    parked_body: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("integration_id", "dedup_key"),
+        Index("ix_deliveries_integration_received", "integration_id", "received_at"),
+    )

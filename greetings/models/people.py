@@ -1,0 +1,89 @@
+"""People: packers at the stations, staff who sign in, and the API tokens of machines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class Packer(Base):
+    """A person who packs parcels; the customer sees only the display name they chose."""
+
+    __tablename__ = "packers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(60))
+    # SHA-256 of the badge code: the station looks the packer up by it.
+    badge_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    own_line: Mapped[str | None] = mapped_column(String(200))
+    # Loaded only when a card or the feedback page draws them, not with every packer.
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    signature_1bit: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Signatures go on cards only while this is set; revoking keeps old cards as they are.
+    signature_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Werkzeug's salted hash of the station PIN; None: badge sign-in only.
+    pin_hash: Mapped[str | None] = mapped_column(String(256))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def usable_signature(self) -> tuple[bytes | None, bytes | None]:
+        """Return the signature images a new card may carry (none without consent)."""
+        if not self.signature_consent:
+            return None, None
+        return self.signature_png, self.signature_1bit
+
+
+class User(Base):
+    """A manager or admin who signs in to the staff pages with e-mail and password."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # admin | manager
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # Flask-Login's user protocol.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(Base):
+    """A Bearer token for the API. Only its SHA-256 is stored.
+
+    The token is 256 random bits, so a fast hash is enough: there is nothing to guess
+    that a slow password hash would protect.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
