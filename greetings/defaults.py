@@ -1,5 +1,7 @@
 """Built-in configuration; instance/config.py and GREETINGS_* variables override it."""
 
+from . import text
+
 # None means: the SQLite file greetings.sqlite in the instance folder.
 DATABASE_URL = None
 # None means: a random key generated once and kept in the instance folder.
@@ -11,7 +13,7 @@ WEBHOOK_MAX_BYTES = 1024 * 1024
 WEBHOOK_TOLERANCE_SECONDS = 5 * 60
 # Language of orders that carry none (WooCommerce) when the integration sets no default.
 DEFAULT_LANGUAGE = "en"
-LANGUAGES = ["da", "en", "de", "sv", "nb"]
+LANGUAGES = list(text.LANGUAGES)
 RETENTION_DAYS = 180
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_SYNCHRONOUS = "FULL"

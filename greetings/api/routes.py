@@ -7,7 +7,8 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from ..cards.renderer import PROFILES
-from ..cards.service import card_pdf, feedback_url, public_url
+from ..cards.service import card_pdf
+from ..cards.tokens import feedback_url, public_url
 from ..errors import InvalidInput, UnreadableJson
 from ..extensions import db
 from ..intake.payloads import validation_errors

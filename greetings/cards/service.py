@@ -7,7 +7,6 @@
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app
 from jinja2 import TemplateError
@@ -16,8 +15,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import GreetingText, Shipment
+from ..text import card_language
 from .renderer import CardData, drawable_name, render_card, render_wave
-from .renderer.render import language as card_language
+from .tokens import qr_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "cards"
 # Managers edit greeting templates; the sandbox keeps a template from reaching Python.
@@ -55,29 +55,6 @@ def check_greeting(template: str) -> None:
                     order_number="1042", item_count=3)
 
 
-def public_url(path: str) -> str:
-    """Return the address of a path under PUBLIC_BASE_URL."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
-
-
-def feedback_url(token: str) -> str:
-    """Return the URL the card's QR code holds."""
-    return public_url(f"/f/{token}")
-
-
-def qr_url(url: str) -> str:
-    """Return the form of a feedback URL the card carries.
-
-    All upper case fits QR's alphanumeric mode: version 3 instead of 4 for a typical base
-    URL, so larger modules on the same square. Scheme and host ignore case and the service
-    answers /F/<TOKEN>; a base URL with a path of its own keeps its case, since that path
-    may not.
-    """
-    if not current_app.config["QR_UPPERCASE"] or urlsplit(url).path.count("/") != 2:
-        return url
-    return url.upper()
-
-
 def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
     """Gather everything one card shows from the shipment, its order and its packer."""
     config = current_app.config
@@ -95,7 +72,7 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
     signature, signature_1bit = packer.usable_signature()
     return CardData(
         brand_name=config["BRAND_NAME"], logo=_logo(config.get("BRAND_LOGO")),
-        feedback_url=qr_url(feedback_url(shipment.feedback_token)),
+        feedback_url=qr_url(shipment.feedback_token),
         packer_display_name=packer.display_name, greeting_text=text,
         date=shipment.packed_at.date() if shipment.packed_at else date.today(),
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,

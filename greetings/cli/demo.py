@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..api.tokens import create_token
-from ..cards.service import feedback_url
+from ..cards.tokens import feedback_url
 from ..extensions import db
 from ..intake.integrations import add_integration, new_secret
 from ..intake.payloads import ItemIn, OrderIn

@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from ..cards.renderer import PROFILES, SignatureRejected, prepare_signature
-from ..cards.renderer.render import LANGUAGES
 from ..cards.service import card_pdf, check_greeting
 from ..extensions import db
 from ..models import GreetingText, Packer, utcnow
 from ..station.service import OrderNotFound, badge_hash, find_order, shipment_of
+from ..text import LANGUAGES
 
 packer = AppGroup("packer", help="Manage packers.")
 greeting = AppGroup("greeting", help="Manage the greeting texts of the cards.")

@@ -5,8 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import Field, TextAreaField
 from wtforms.validators import Length, StopValidation
 
-from .service import COMMENT_MAX, RATINGS, clean_comment
+from ..text import clean_paragraphs
+from .service import COMMENT_MAX, RATINGS
 
+
+def _comment_or_none(text: str | None) -> str | None:
+    """Clean a comment as a person typed it; nothing left means no comment."""
+    return clean_paragraphs(text) or None
 
 class RatingField(Field):
     """A number 1–5 (the page draws it as five radio buttons), with one friendly error.
@@ -33,7 +38,7 @@ class FeedbackForm(FlaskForm):
     rating = RatingField(_l("How did we do?"))
     comment = TextAreaField(
         _l("Comment"),
-        filters=[clean_comment],
+        filters=[_comment_or_none],
         validators=[Length(max=COMMENT_MAX, message=_l(
             # Length fills in %(max)d itself.
             "Please keep the comment to %(max)d characters or fewer."))],

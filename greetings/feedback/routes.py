@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import force_locale
 
+from ..cards.tokens import normalise
 from ..extensions import csrf, limiter
 from .forms import FeedbackForm
 from .service import (
@@ -23,7 +24,6 @@ from .service import (
     edit_deadline,
     feedback_of,
     find_shipment,
-    normalise_token,
     page_language,
     save_answer,
 )
@@ -41,7 +41,7 @@ LANGUAGE_NAMES = {"da": "Dansk", "en": "English", "de": "Deutsch", "sv": "Svensk
 def _token_key() -> str:
     """Key the per-token limit by the card, whatever case the URL used."""
     token = (request.view_args or {}).get("token", "")
-    return "card:" + (normalise_token(token) or "invalid")
+    return "card:" + (normalise(token) or "invalid")
 
 
 per_address = limiter.shared_limit(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,20 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..cards.renderer.render import language as card_language
+from ..cards.tokens import normalise
 from ..extensions import db
 from ..models import Feedback, Shipment, utcnow
-from ..station.service import TOKEN_ALPHABET, TOKEN_LENGTH
+from ..text import card_language
 
 RATINGS = (1, 2, 3, 4, 5)
 COMMENT_MAX = 1000
 # Defaults for settings that instance/config.py or GREETINGS_* may override.
 EDIT_DAYS = 30
 WALL_SIZE = 5
-_TOKEN_RE = re.compile(f"[{TOKEN_ALPHABET}]{{{TOKEN_LENGTH}}}")
-# Control characters other than tab and newline: PostgreSQL refuses NUL in text, and the
-# rest only ever arrive from scripts, never from a phone's keyboard.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class FeedbackLocked(Exception):
@@ -41,19 +35,9 @@ class Answer:
     language: str
 
 
-def normalise_token(token: str) -> str | None:
-    """Return the token in its stored (upper-case) form, or None if it cannot be one.
-
-    QR codes may carry the whole URL upper-case and people may type it lower-case; the
-    alphabet is case-free, so both mean the same card.
-    """
-    token = (token or "").strip().upper()
-    return token if _TOKEN_RE.fullmatch(token) else None
-
-
 def find_shipment(token: str) -> Shipment | None:
     """Return the shipment a card's token names, with its order and packer, or None."""
-    token = normalise_token(token)
+    token = normalise(token)
     if token is None:
         return None
     return db.session.execute(
@@ -74,15 +58,6 @@ def page_language(shipment: Shipment, chosen: str | None) -> str:
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return card_language(shipment.order.language)
-
-
-def clean_comment(text: str | None) -> str | None:
-    """Normalise a comment as a person typed it: NFC, \\n line ends, no control characters."""
-    if text is None:
-        return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL_RE.sub("", unicodedata.normalize("NFC", text)).strip()
-    return text or None
 
 
 def edit_deadline(feedback: Feedback) -> datetime:

@@ -1,7 +1,5 @@
 """Order payloads of every sender, validated with pydantic into one `OrderIn`."""
 
-import re
-import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -17,23 +15,15 @@ from pydantic import (
 )
 
 from ..models import OrderStatus
+from ..text import clean_line, is_printable_code, language_tag
 
 MAX_ITEMS = 1000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: str) -> str:
-    """NFC-normalise, drop control characters and lone surrogates, trim."""
-    value = "".join(ch for ch in value if not 0xD800 <= ord(ch) <= 0xDFFF)
-    return unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
-
-
 def clean_identifier(value: str | int) -> str:
     """Turn an id into text; refuse empty ids and control characters."""
     text = str(value).strip()
     if not text:
         raise ValueError("must not be empty")
-    if _CONTROL.search(text) or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+    if not is_printable_code(text):
         raise ValueError("must not contain control characters")
     return text
 
@@ -48,25 +38,14 @@ def to_utc(value: datetime) -> datetime:
         raise ValueError("date is out of range") from error
 
 
-def language_tag(value: str | None) -> str | None:
-    """Reduce a locale (`da-DK`, `de_AT`, `no`) to the language we write in, or None."""
-    if not value:
-        return None
-    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
-    if not re.fullmatch(r"[a-z]{2,3}", primary):
-        return None
-    # Norwegian arrives as `no`, `nb` or `nn`; our texts are in Bokmål.
-    return "nb" if primary in {"no", "nn"} else primary
-
-
 def none_if_blank(value):
     """Treat empty strings as absent: shops send "" for unknown fields."""
     return None if value == "" else value
 
 
-Text = Annotated[StrictStr, AfterValidator(clean_text)]
+Text = Annotated[StrictStr, AfterValidator(clean_line)]
 # Over-long names are cut, not refused: a shop's order must not be parked for a long name.
-Name = Annotated[StrictStr, BeforeValidator(none_if_blank), AfterValidator(clean_text),
+Name = Annotated[StrictStr, BeforeValidator(none_if_blank), AfterValidator(clean_line),
                  AfterValidator(lambda text: text[:200] or None)]
 Identifier = Annotated[StrictStr | StrictInt, AfterValidator(clean_identifier)]
 Timestamp = Annotated[datetime, AfterValidator(to_utc)]

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StrictStr
 
 from ..models import OrderStatus
+from ..text import clean_line, language_tag
 from .payloads import (
     MAX_ITEMS,
     Identifier,
@@ -14,14 +15,12 @@ from .payloads import (
     Text,
     Timestamp,
     _Payload,
-    clean_text,
-    language_tag,
     none_if_blank,
 )
 
 # Optional text where a shop sends "" for "unknown".
 Blankable = Annotated[Text | None, BeforeValidator(none_if_blank)]
-ItemName = Annotated[StrictStr, AfterValidator(lambda text: clean_text(text)[:500] or "?")]
+ItemName = Annotated[StrictStr, AfterValidator(lambda text: clean_line(text)[:500] or "?")]
 Quantity = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 
 

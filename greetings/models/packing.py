@@ -46,7 +46,7 @@ class Shipment(Base):
     packer_id: Mapped[int] = mapped_column(ForeignKey("packers.id"), index=True)
     station: Mapped[str | None] = mapped_column(String(100))
     packed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # The QR's secret: 130 random bits in upper-case base32 (see feedback_token()).
+    # The QR's secret, made and read only by greetings.cards.tokens.
     feedback_token: Mapped[str] = mapped_column(String(32), unique=True)
     print_count: Mapped[int] = mapped_column(Integer, default=0)
 

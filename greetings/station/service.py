@@ -2,18 +2,15 @@
 
 import hashlib
 import re
-import secrets
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..cards.tokens import new_token
 from ..errors import ProblemError
 from ..extensions import db
 from ..models import Order, OrderStatus, Packer, Shipment, utcnow
-
-# Upper-case base32: an all-upper-case feedback URL fits QR's compact alphanumeric mode.
-TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # noqa: S105 (an alphabet)
-TOKEN_LENGTH = 26  # 26 x 5 bits = 130 bits from `secrets`
+from ..text import is_printable_code
 
 
 class OrderNotFound(ProblemError):
@@ -31,15 +28,6 @@ class PackerNotFound(ProblemError):
     title = "Unknown badge"
 
 
-def new_feedback_token() -> str:
-    """Return a fresh unguessable feedback token."""
-    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
-
-
-def _printable(text: str) -> bool:
-    return text.isprintable() and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
-
-
 def badge_hash(badge: str) -> str:
     """Return the stored form of a badge code (scanners may add spaces or change case)."""
     return hashlib.sha256(badge.strip().upper().encode()).hexdigest()
@@ -47,7 +35,7 @@ def badge_hash(badge: str) -> str:
 
 def find_packer(badge: str) -> Packer:
     """Return the active packer with this badge, or raise PackerNotFound."""
-    if not _printable(badge):
+    if not is_printable_code(badge):
         raise PackerNotFound("no active packer has this badge")
     packer = db.session.execute(
         select(Packer).where(Packer.badge_hash == badge_hash(badge), Packer.active.is_(True))
@@ -61,7 +49,7 @@ def find_order(scanned: str) -> Order:
     """Return the order a scanned barcode names: its number, with or without #, or its id."""
     code = scanned.strip().lstrip("#").strip()
     # Barcodes are printable; NUL or a lone surrogate would only upset the database driver.
-    if not code or len(code) > 128 or not _printable(code):
+    if not code or len(code) > 128 or not is_printable_code(code):
         raise OrderNotFound("scan the order's barcode")
     found = db.session.execute(
         select(Order).where(or_(Order.number == code, Order.external_id == code))
@@ -80,7 +68,7 @@ def pack_order(order: Order, packer: Packer, station: str | None = None) -> Ship
     if order.status != OrderStatus.OPEN:
         raise OrderNotPackable(f"the order is {order.status}")
     shipment = Shipment(order_id=order.id, packer_id=packer.id, station=station,
-                        packed_at=utcnow(), feedback_token=new_feedback_token())
+                        packed_at=utcnow(), feedback_token=new_token())
     db.session.add(shipment)
     try:
         db.session.commit()
@@ -100,7 +88,7 @@ def shipment_of(order: Order) -> Shipment | None:
 def repack(shipment: Shipment, packer: Packer, station: str | None) -> Shipment:
     """Make the shipment this packer's: a new card, a new feedback token, a new time."""
     shipment.packer_id, shipment.station = packer.id, station
-    shipment.packed_at, shipment.feedback_token = utcnow(), new_feedback_token()
+    shipment.packed_at, shipment.feedback_token = utcnow(), new_token()
     db.session.commit()
     return shipment
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from ...text import clean_line, clean_paragraphs
+
 log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parents[3] / "fonts"
@@ -35,7 +37,6 @@ CJK_CANDIDATES = (
 _lock = threading.Lock()
 _registered: dict[str, frozenset[int]] = {}
 _chars: dict[str, frozenset[str]] = {}  # the same cmaps as characters, for C-speed set checks
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff"
                   "\U0001e800-\U0001efff]")
 
@@ -106,11 +107,6 @@ def strip_decoration(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def clean(text: str) -> str:
-    """NFC-normalise and drop control characters, so that outside text draws as given."""
-    return _CONTROL.sub(" ", unicodedata.normalize("NFC", text or ""))
-
-
 @lru_cache(maxsize=4096)
 def visual(text: str) -> str:
     """Shape and reorder right-to-left text for drawing left to right, as pretix does."""
@@ -152,7 +148,7 @@ def drawable_name(name: str | None) -> str | None:
     """
     if not name:
         return None
-    text = strip_decoration(clean(name).replace("\n", " "))
+    text = strip_decoration(clean_line(name))
     if not any(ch.isalpha() for ch in text):
         return None
     text = visual(text)
@@ -182,7 +178,7 @@ def drawable_text(text: str, chain: tuple[str, ...] = (TEXT, CJK)) -> str:
     Used for text that is not a name (greetings, notes): a missing glyph must never
     print as a box. Logs how many characters went, never which.
     """
-    text = visual(clean(text))
+    text = visual(clean_paragraphs(text))
     if runs(text, chain) is not None:
         return text
     lines = [strip_decoration(line) if line.strip() else "" for line in text.split("\n")]

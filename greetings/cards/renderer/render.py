@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 
+from ...text import card_language, clean_line
 from . import elements, fonts, layouts, pdf, qr
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("en", "da", "de", "sv", "nb")
 SALUTATION = {"en": ("Dear {name},", "Dear customer,"), "da": ("Kære {name},", "Kære kunde,"),
               "de": ("Hallo {name},", "Hallo,"), "sv": ("Hej {name},", "Hej,"),
               "nb": ("Kjære {name},", "Kjære kunde,")}
@@ -68,19 +68,12 @@ class Card:
     feedback_url: str
 
 
-def language(code: str | None) -> str:
-    """Map a locale such as "da-DK" or "no" to one of LANGUAGES (English otherwise)."""
-    base = (code or "en").replace("_", "-").split("-")[0].lower()
-    base = {"no": "nb", "nn": "nb"}.get(base, base)
-    return base if base in LANGUAGES else "en"
-
-
 def format_day(day: datetime.date, locale: str | None) -> str:
     """Format the date long-form in the customer's locale, e.g. "14. marts 2026"."""
     try:
         loc = Locale.parse((locale or "en").replace("-", "_"))
     except (UnknownLocaleError, ValueError):
-        loc = Locale.parse(language(locale))
+        loc = Locale.parse(card_language(locale))
     return format_date(day, format="long", locale=loc)
 
 
@@ -110,17 +103,17 @@ def prepare(data: CardData) -> Card:
     """Resolve an CardData into a Card: texts localised, names checked, images encoded."""
     fonts.register_fonts()
     profile = layouts.profile(data.profile)
-    lang = language(data.language)
-    packer = fonts.strip_decoration(fonts.clean(data.packer_display_name).replace("\n", " "))
+    lang = card_language(data.language)
+    packer = fonts.strip_decoration(clean_line(data.packer_display_name))
     thermal = profile.thermal
     if thermal:
         signature = _image(data.signature_1bit or data.signature_png, "signature", stencil=True)
     else:
         signature = _image(data.signature_png, "signature", tint=SIGNATURE_INK)
-    line = fonts.clean(data.packer_line or "").strip()
+    line = clean_line(data.packer_line)
     return Card(
         profile=profile,
-        brand_name=fonts.clean(data.brand_name),
+        brand_name=clean_line(data.brand_name),
         logo=_image(data.logo, "logo", stencil=thermal),
         salutation=_salutation(data, lang),
         greeting_text=data.greeting_text.strip(),
