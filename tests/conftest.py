@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import shutil
 import uuid
 
 import pytest
@@ -11,7 +12,7 @@ from greetings import create_app
 from greetings.extensions import db
 from greetings.intake.integrations import add_integration
 from tests.support.browser import PRINT_STUB
-from tests.support.servers import PostgresServer, postgres_bindir
+from tests.support.servers import PostgresServer, RedisServer, postgres_bindir
 from tests.support.webhooks import SHOPIFY_SECRET, STANDARD_SECRET, WOO_SECRET
 
 IN_CI = os.environ.get("CI") == "true"
@@ -38,6 +39,15 @@ def postgres():
     """A PostgreSQL server started for this test session (initdb, free port)."""
     need(postgres_bindir() is not None, "PostgreSQL server binaries (initdb) are not installed")
     server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A redis-server started for this test session (Debian's binary, free port)."""
+    need(shutil.which("redis-server") is not None, "redis-server is not installed")
+    server = RedisServer().start()
     yield server
     server.stop()
 

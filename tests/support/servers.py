@@ -161,3 +161,45 @@ class GunicornServer:
     def stop(self):
         """Stop gunicorn and its workers."""
         stop_process_group(self.process)
+
+
+class RedisServer:
+    """Debian's redis-server on a free port, in a temp dir, with no persistence of its own."""
+
+    def __init__(self):
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            raise FileNotFoundError("redis-server not found: install Debian's redis-server")
+        self.port = free_port()
+        self.base_dir = Path(tempfile.mkdtemp(prefix="greetings-redis-"))
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        """Return the redis:// URL of database 0 on this server."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout=15.0):
+        """Start the server and wait until it answers PING; return self."""
+        log = open(self.base_dir / "redis.log", "ab")  # noqa: SIM115 (lives with the server)
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.base_dir), "--daemonize", "no"],
+            stdout=log, stderr=log, start_new_session=True, cwd=self.base_dir)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("redis-server exited at start")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer in {timeout}s")
+
+    def stop(self):
+        """Stop the server and remove its files."""
+        stop_process_group(self.process)
+        shutil.rmtree(self.base_dir, ignore_errors=True)
