@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, defaults, errors, extensions, security
+from . import cli, defaults, errors, extensions, ops, security
+from .ops.settings import check_at_start
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,8 +33,11 @@ def create_app(test_config=None):
     app.config.update(test_config or {})
     os.makedirs(app.instance_path, exist_ok=True)
     _derive_settings(app)
+    ops.logs.configure_logging(app.config["LOG_LEVEL"])
+    check_at_start(app)
 
     extensions.init_app(app)
+    ops.init_app(app)
     from . import admin, api, feedback, intake, staff, station, system
 
     for blueprint in (system.bp, intake.bp, api.bp, staff.bp, station.bp, feedback.bp, admin.bp):
@@ -62,10 +66,29 @@ def _derive_settings(app):
     if str(app.config["PUBLIC_BASE_URL"]).startswith("https://"):
         # Served over TLS: session and CSRF cookies must never travel in clear.
         app.config["SESSION_COOKIE_SECURE"] = True
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # Several app servers must count against one store; the job queue's Redis is one.
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         # Rate limits and logs need the client's address, not the load balancer's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def _engine_options(config) -> dict:
+    """Engine options with the ones production depends on enforced."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Bound values are customers' names and tokens: never in an error message or a log.
+    options["hide_parameters"] = True
+    # A connection that died with a database restart is replaced, not handed to a request.
+    options.setdefault("pool_pre_ping", True)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # An unreachable host must fail a request in seconds (it answers 503), not hang it.
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(config["DATABASE_CONNECT_TIMEOUT"]))
+        options["connect_args"] = connect_args
+    return options
 
 
 def normalise_database_url(url):

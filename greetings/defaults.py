@@ -17,9 +17,34 @@ LANGUAGES = list(text.LANGUAGES)
 RETENTION_DAYS = 180
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_SYNCHRONOUS = "FULL"
-RATELIMIT_STORAGE_URI = "memory://"
+# Redis of the job queue and, unless RATELIMIT_STORAGE_URI says otherwise, of rate limits.
+REDIS_URL = None
+# None means: REDIS_URL when set (limits shared by every worker and server), else memory://.
+RATELIMIT_STORAGE_URI = None
 RATELIMIT_HEADERS_ENABLED = True
+# Redis down: count in memory for a while rather than answer 500.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# hide_parameters and pool_pre_ping are enforced on top of these (greetings/__init__.py).
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+DATABASE_CONNECT_TIMEOUT = 5
+# What a 503 (database unreachable) asks a client to wait before trying again, in seconds.
+RETRY_AFTER_SECONDS = 5
+# The largest body any route takes (image uploads, 10 MB), with room for form encoding:
+# a chunked body is read at most this far; each route then applies its own limit.
+REQUEST_MAX_BYTES = 11 * 1024 * 1024
+# API bodies nested deeper than this are refused as unreadable (400).
+JSON_MAX_DEPTH = 32
+LOG_LEVEL = "INFO"
+# /metrics answers a Bearer token equal to this, or any request that came in on
+# METRICS_BIND (host:port, an internal listener gunicorn.conf.py adds); else 404.
+METRICS_TOKEN = None
+METRICS_BIND = None
+# How many workers serve this app in one process tree (gunicorn.conf.py sets it).
+SERVER_WORKERS = 1
+# A demo (make run) may use a loopback base URL without a warning.
+DEMO = False
+# Strict-Transport-Security under an https PUBLIC_BASE_URL (one year).
+HSTS_MAX_AGE = 365 * 24 * 3600
 # What the cards print at the top, and an optional logo file (PNG) beside it.
 BRAND_NAME = "Greetings"
 BRAND_LOGO = None

@@ -2,7 +2,8 @@
 
 import logging
 
-from flask import Response, json, render_template, request
+from flask import Response, current_app, json, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -89,10 +90,52 @@ def handle_http(error: HTTPException):
 
 
 def handle_unexpected(error: Exception):
-    """Log a bug, roll back, and answer 500 without details."""
-    db.session.rollback()
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    """Log a bug, roll back, and answer 500 without details (503 if the database is away)."""
+    if database_unavailable(error):
+        return handle_database_unavailable(error)
+    _rollback()
+    log.exception("unhandled error on %s %s", request.method, _route())
     return handle_http(InternalServerError())
+
+
+# What a database that cannot be reached (stopped, restarting, out of connections, locked
+# past the busy timeout) raises, as opposed to a query that is wrong.
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Tell whether an error means the database is unreachable for now (not a bug)."""
+    if isinstance(error, UNAVAILABLE):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+def handle_database_unavailable(error: Exception):
+    """Answer 503 with Retry-After: problem+json for machines, a page for people."""
+    _rollback()
+    # The error's text stays out of the log: hide_parameters keeps the values out, but the
+    # server's own message may quote a row.
+    log.warning("database unavailable on %s %s (%s)", request.method, _route(),
+                type(getattr(error, "orig", None) or error).__name__)
+    headers = {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
+    title, detail = "Service unavailable", "The database cannot be reached; try again shortly."
+    if wants_problem_json():
+        return problem_response(503, title, detail, headers=headers)
+    return (render_template("errors/503.html", status=503, title=title, detail=detail), 503,
+            headers)
+
+
+def _rollback():
+    # A rollback on a connection that died can fail too; the answer matters more.
+    try:
+        db.session.rollback()
+    except Exception:
+        log.debug("rollback failed", exc_info=True)
+
+
+def _route() -> str:
+    # The URL rule, not the path: a path may hold a feedback token.
+    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
 def _page(status, title, detail):
@@ -105,4 +148,6 @@ def init_app(app):
     """Register the error handlers."""
     app.register_error_handler(ProblemError, handle_problem)
     app.register_error_handler(HTTPException, handle_http)
+    for error in UNAVAILABLE:
+        app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,5 +1,7 @@
 """Security headers on every answer: no third parties, no inline script, no framing by others."""
 
+from flask import current_app
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -25,6 +27,10 @@ def add_security_headers(response):
     headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if str(current_app.config["PUBLIC_BASE_URL"]).startswith("https://"):
+        # Browsers that once reached us over TLS never try plain http again.
+        headers.setdefault("Strict-Transport-Security",
+                           f"max-age={int(current_app.config['HSTS_MAX_AGE'])}")
     return response
 
 

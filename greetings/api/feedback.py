@@ -94,10 +94,11 @@ def _parse_time(text: str | None, field: str) -> datetime | None:
         text = text.replace(" ", "+")
     try:
         stamp = datetime.fromisoformat(text)
-    except ValueError:
+        if stamp.tzinfo is not None:
+            # 9999-12-31T23:59:59-14:00 is past the last datetime once in UTC.
+            stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise _invalid(field, "an ISO 8601 time, e.g. 2026-03-14T09:15:00Z") from None
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
     return stamp
 
 

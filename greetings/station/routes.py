@@ -96,7 +96,7 @@ def setup():
         response = make_response(redirect(url_for("station.index")))
         response.set_cookie(identity.STATION_COOKIE, identity.station_cookie_value(station),
                             max_age=ONE_YEAR, httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+                            secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"])
         return response
     stations = db.session.execute(select(Station).order_by(Station.name)).scalars().all()
     return render_template("station/setup.html", form=form, current=current, stations=stations)
