@@ -1,4 +1,6 @@
-"""Real servers for tests and benchmarks: a throwaway PostgreSQL and a gunicorn.
+"""Real servers for tests and benchmarks: a throwaway PostgreSQL, Redis and gunicorn.
+
+(nginx in front of them: tests/support/nginx.py.)
 
 Both bind to 127.0.0.1 on a free port and live in a temporary folder, so test runs and
 benchmarks never share state with each other or with a developer's own database.
@@ -69,19 +71,38 @@ class PostgresServer:
             shutil.chown(self.base_dir, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self.resume()
+        return self
+
+    def _options(self) -> str:
         options = (f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 "
                    f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=200")
         if not self.fsync:
             options += " -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-w", "-t", "60",
-                  "-l", str(self.base_dir / "server.log"), "start")
-        return self
+        return options
 
     def stop(self):
         """Stop the server quickly and remove its files."""
-        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop",
-                  check=False)
+        self.halt()
         shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def halt(self, mode: str = "immediate"):
+        """Stop the server but keep its data (an outage); `resume` starts it again.
+
+        "immediate" drops every connection at once, as a crash or a failover does;
+        "fast" is a clean shutdown.
+        """
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop", check=False)
+
+    def resume(self):
+        """Start the halted server again on the same port with the same data."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-o", self._options(), "-w", "-t", "60",
+                  "-l", str(self.base_dir / "server.log"), "start")
+
+    def restart(self, mode: str = "immediate"):
+        """Halt and resume: every open connection is cut, the data stays."""
+        self.halt(mode)
+        self.resume()
 
     def url(self, database="postgres") -> str:
         """Return the SQLAlchemy URL of a database on this server."""
@@ -105,35 +126,52 @@ class PostgresServer:
 
 
 class GunicornServer:
-    """The real app under gunicorn, as production runs it."""
+    """The real app under gunicorn with the repo's gunicorn.conf.py, as production runs it.
+
+    Settings reach gunicorn.conf.py through its environment variables (GREETINGS_BIND,
+    GREETINGS_WORKERS, GREETINGS_THREADS, GREETINGS_ACCESS_LOG, GREETINGS_METRICS_BIND);
+    the access log (JSON lines) goes to `access.log` and gunicorn's own log to
+    `gunicorn.log` in the instance folder, the metrics files to `metrics/` beside them.
+    """
 
     def __init__(self, instance_path: Path, database_url: str, workers: int = 2,
-                 extra_env: dict | None = None, threads: int = 1):
+                 extra_env: dict | None = None, threads: int = 1, metrics_bind: bool = False):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.instance_path = Path(instance_path)
-        self.env = {**os.environ, "GREETINGS_INSTANCE_PATH": str(instance_path),
-                    "GREETINGS_DATABASE_URL": database_url, **(extra_env or {})}
         self.workers = workers
         # Above 1, gunicorn's gthread workers: a thread waiting on a commit's fsync no longer
         # holds the whole worker.
         self.threads = threads
+        self.metrics_port = free_port() if metrics_bind else None
+        self.env = {**os.environ, "GREETINGS_INSTANCE_PATH": str(instance_path),
+                    "GREETINGS_DATABASE_URL": database_url,
+                    "GREETINGS_BIND": f"127.0.0.1:{self.port}",
+                    "GREETINGS_WORKERS": str(workers), "GREETINGS_THREADS": str(threads),
+                    "GREETINGS_ACCESS_LOG": str(self.instance_path / "access.log"),
+                    "PROMETHEUS_MULTIPROC_DIR": str(self.instance_path / "metrics"),
+                    "GUNICORN_CMD_ARGS": "", **(extra_env or {})}
+        if self.metrics_port:
+            self.env["GREETINGS_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port}"
         self.process = None
 
-    def start(self, timeout=30.0):
-        """Migrate the database, start gunicorn and wait until /healthz answers."""
+    def start(self, timeout=30.0, migrate=True):
+        """Migrate the database (unless told not to), start gunicorn, wait for /healthz."""
         self.instance_path.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "flask", "--app", "greetings", "init-db"],
-                       env=self.env, cwd=ROOT, check=True, capture_output=True)
+        (self.instance_path / "metrics").mkdir(exist_ok=True)
+        if migrate:
+            subprocess.run([sys.executable, "-m", "flask", "--app", "greetings", "init-db"],
+                           env=self.env, cwd=ROOT, check=True, capture_output=True)
         log = open(self.instance_path / "gunicorn.log", "ab")  # noqa: SIM115 (lives with the server)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(self.workers),
-             "--threads", str(self.threads), "-b",
-             f"127.0.0.1:{self.port}", "--access-logfile", "-", "--log-level", "warning",
-             "wsgi:app"],
-            env={**self.env, "GUNICORN_CMD_ARGS": ""}, cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=log, start_new_session=True,
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+            env=self.env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True,
         )
+        self.wait_until_up(timeout)
+        return self
+
+    def wait_until_up(self, timeout=30.0):
+        """Wait until /healthz answers 200."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -141,10 +179,23 @@ class GunicornServer:
             try:
                 with urllib.request.urlopen(self.base_url + "/healthz", timeout=1) as answer:
                     if answer.status == 200:
-                        return self
+                        return
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not answer in {timeout}s: {self.log_text()}")
+
+    def kill(self, sig=signal.SIGKILL):
+        """Kill the master and its workers at once (`kill -9` of a server), no clean-up."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(10)
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of gunicorn's workers (children of the master)."""
+        if self.process is None:
+            return []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
     def cli(self, *args) -> str:
         """Run a `flask --app greetings` command against this server's database."""
@@ -154,13 +205,36 @@ class GunicornServer:
         return result.stdout
 
     def log_text(self) -> str:
-        """Return what gunicorn wrote to its error log."""
+        """Return what gunicorn (and the app) wrote to the error log."""
         path = self.instance_path / "gunicorn.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def log_lines(self) -> list[dict]:
+        """Return the error log's JSON lines (gunicorn's and the app's records)."""
+        return _json_lines(self.instance_path / "gunicorn.log")
+
+    def access_log(self) -> list[dict]:
+        """Return the access log, one dict per answered request."""
+        return _json_lines(self.instance_path / "access.log")
 
     def stop(self):
         """Stop gunicorn and its workers."""
         stop_process_group(self.process)
+
+
+def _json_lines(path: Path) -> list[dict]:
+    import json
+
+    if not path.exists():
+        return []
+    lines = []
+    for line in path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                continue
+    return lines
 
 
 class RedisServer:
