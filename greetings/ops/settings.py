@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from .readiness import memory_warning
 
 log = logging.getLogger("greetings.settings")
-_warned: set[str] = set()
 
 
 class ConfigurationError(RuntimeError):
@@ -50,7 +49,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_at_start(app) -> None:
-    """Refuse a base URL the cards cannot use; warn once per process about risky settings."""
+    """Refuse a base URL the cards cannot use; warn about risky settings (each app, once)."""
     config = app.config
     warnings = check_public_base_url(config.get("PUBLIC_BASE_URL"))
     if app.testing or config.get("DEMO"):
@@ -59,6 +58,4 @@ def check_at_start(app) -> None:
     if config["RATELIMIT_STORAGE_URI"].startswith("memory:") and workers > 1:
         warnings.append(memory_warning(workers))
     for warning in warnings:
-        if warning not in _warned:
-            _warned.add(warning)
-            log.warning("WARNING: %s", warning)
+        log.warning("WARNING: %s", warning)

@@ -90,7 +90,9 @@ class PostgresServer:
         """Stop the server but keep its data (an outage); `resume` starts it again.
 
         "immediate" drops every connection at once, as a crash or a failover does;
-        "fast" is a clean shutdown.
+        "fast" is a clean shutdown. Without `fsync=True` (synchronous_commit off) an
+        immediate stop may lose the last commits: tests that count rows across a restart
+        need a durable server.
         """
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop", check=False)
 
