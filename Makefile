@@ -15,6 +15,8 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 	if [ -d greetings/translations ]; then $(VENV)/bin/pybabel compile -d greetings/translations; fi
 
+# The demo may use a loopback PUBLIC_BASE_URL without the start-up warning.
+run: export GREETINGS_DEMO = true
 run: install
 	$(FLASK) init-db
 	$(FLASK) demo
