@@ -125,6 +125,22 @@ def handle_database_unavailable(error: Exception):
             headers)
 
 
+def close_session(_exc=None):
+    """End the request's session even when its connection died after the answer was made.
+
+    Flask-SQLAlchemy's own teardown rolls back on the dead connection and the error escapes
+    the app, so gunicorn replaced a finished 200 with its own 500 whenever PostgreSQL went
+    away in between. Registered after it, this runs first (teardowns run in reverse).
+    """
+    for _attempt in range(2):
+        try:
+            db.session.remove()
+            return
+        except Exception:  # the connection is invalidated by the first failure
+            log.warning("database connection lost while closing a session")
+    db.session.registry.clear()
+
+
 def _rollback():
     # A rollback on a connection that died can fail too; the answer matters more.
     try:
@@ -150,4 +166,5 @@ def init_app(app):
     app.register_error_handler(HTTPException, handle_http)
     for error in UNAVAILABLE:
         app.register_error_handler(error, handle_database_unavailable)
+    app.teardown_appcontext(close_session)
     app.register_error_handler(Exception, handle_unexpected)

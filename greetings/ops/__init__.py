@@ -16,6 +16,7 @@ def init_app(app):
 
     Call before blueprints are registered (the `int` converter is taken when a rule is added).
     """
-    logs.init_app(app)
     inputs.init_app(app)
+    # After inputs: its hook goes first, so even a refused body's answer has a request id.
+    logs.init_app(app)
     metrics.init_app(app)

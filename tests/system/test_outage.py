@@ -98,6 +98,23 @@ def test_a_database_restart_between_requests_costs_no_error(world, own_postgres)
     assert client.get(f"/f/{token}").status_code == 200
 
 
+def test_a_database_lost_after_the_answer_was_made_keeps_the_answer(world, own_postgres):
+    app, _, bearer, _ = world
+
+    @app.get("/_test/read-then-outage")
+    def read_then_outage():
+        # The request's transaction is open when the database goes away; the teardown's
+        # rollback then fails on a dead connection.
+        count = db.session.execute(db.text("SELECT count(*) FROM orders")).scalar_one()
+        own_postgres.halt()
+        return {"orders": count}
+
+    answer = app.test_client().get("/_test/read-then-outage")
+    assert answer.status_code == 200 and answer.json == {"orders": 1}
+    own_postgres.resume()
+    assert app.test_client().get("/api/v1/feedback", headers=bearer).status_code == 200
+
+
 def test_bound_parameters_are_hidden_from_errors(app):
     with app.app_context():
         assert db.engine.hide_parameters is True
