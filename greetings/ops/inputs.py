@@ -75,7 +75,7 @@ class ChunkedBodyLimit:
     1 MiB + 1 byte arrived truncated and was refused as badly signed (401). Here such a body
     is read up to `ceiling` (the largest any route accepts) into a spooled file and handed on
     with its Content-Length, so each route's own limit answers 413 as for any sized body;
-    past the ceiling the request is marked and `refuse_oversized` answers 413.
+    past the ceiling the request is marked and `refuse_unread_body` answers 413.
     """
 
     def __init__(self, wsgi_app, ceiling: int, drain: int):
