@@ -5,6 +5,7 @@ line (the access logs of gunicorn and werkzeug included), and so is the part of 
 PostgreSQL error that quotes a row's values.
 """
 
+import ipaddress
 import logging
 import re
 import sys
@@ -21,6 +22,16 @@ _ROW_VALUES = re.compile(r"(DETAIL:\s+)[^\n]*")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,127}")
 _HANDLER_MARK = "_greetings_json"
 REDACTED = "…"
+
+
+def anonymise_address(address: str | None) -> str:
+    """Keep the network of a client address (IPv4 /24, IPv6 /48), never the host."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip("[]"))
+    except ValueError:
+        return "-"
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
 def redact(text: str) -> str:

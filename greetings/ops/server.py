@@ -1,7 +1,8 @@
 """gunicorn's side of the logs and metrics (used by gunicorn.conf.py).
 
-Access lines are JSON with the route's path redacted (feedback tokens), the request id the
-app echoed, and no query string, referrer or cookie; gunicorn's own messages are JSON too.
+Access lines are JSON with the route's path redacted (feedback tokens), the client's
+network rather than its address, the request id the app echoed, and no query string,
+user agent, referrer or cookie; gunicorn's own messages are JSON too.
 """
 
 import json
@@ -10,7 +11,7 @@ import time
 
 from gunicorn.glogging import Logger
 
-from .logs import RedactingJsonFormatter, redact
+from .logs import RedactingJsonFormatter, anonymise_address, redact
 
 
 class JsonLogger(Logger):
@@ -31,7 +32,7 @@ class JsonLogger(Logger):
         line = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "logger": "gunicorn.access",
-            "remote": environ.get("REMOTE_ADDR", "-"),
+            "remote": anonymise_address(environ.get("REMOTE_ADDR")),
             "method": environ.get("REQUEST_METHOD"),
             "path": redact(environ.get("PATH_INFO", "")),
             "status": int(status) if str(status).isdigit() else status,

@@ -15,7 +15,7 @@ from greetings.api.tokens import create_token
 from greetings.extensions import db
 from greetings.models import Shipment
 from greetings.ops import register_check, register_gauge
-from greetings.ops.logs import RedactingJsonFormatter, redact
+from greetings.ops.logs import RedactingJsonFormatter, anonymise_address, redact
 from greetings.ops.metrics import _GAUGES
 from greetings.ops.readiness import _CHECKS
 from tests.conftest import make_app, make_integrations
@@ -62,6 +62,13 @@ def test_every_log_line_of_a_request_carries_its_id(app, log_lines):
     lines = [line for line in log_lines() if line["message"] in {"first", "second"}]
     assert [line["request_id"] for line in lines] == ["req-0001", "req-0001"]
     assert {"time", "level", "logger"} <= set(lines[0])
+
+
+@pytest.mark.parametrize("address,network", [
+    ("192.168.5.77", "192.168.5.0"), ("2001:db8:abcd:12::1", "2001:db8:abcd::"),
+    ("[::1]", "::"), (None, "-"), ("not an address", "-")])
+def test_log_lines_keep_a_clients_network_not_its_address(address, network):
+    assert anonymise_address(address) == network
 
 
 def test_redaction_cuts_tokens_and_row_values():

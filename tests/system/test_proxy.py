@@ -229,6 +229,9 @@ def test_feedback_tokens_stay_out_of_every_access_log(stack):
     logs.append((nginx.prefix / "access.log").read_text())
     for text in logs:
         assert token not in text and token.lower() not in text
+        # A client's network, never its address.
+        assert "127.0.0.1" not in text.replace('"upstream":"127.0.0.1', "")
+    assert {line["remote"] for line in nginx.access_log()} == {"127.0.0.0"}
 
 
 def test_one_app_server_down_is_passed_over(stack):
