@@ -23,7 +23,7 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: install
-	$(VENV)/bin/ruff check greetings tests bench wsgi.py
+	$(VENV)/bin/ruff check greetings tests bench wsgi.py gunicorn.conf.py
 
 test: lint
 	$(PY) -m pytest

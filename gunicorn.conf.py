@@ -8,6 +8,7 @@ docs/operations.md.
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 
 
@@ -53,8 +54,10 @@ loglevel = _env("GREETINGS_LOG_LEVEL", "info").lower()
 
 # Prometheus: every worker writes its counters to files here and any worker's /metrics
 # adds them up. Set before a worker imports prometheus_client (it decides at import).
+_own_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="greetings-metrics-")
+    _own_metrics_dir = tempfile.mkdtemp(prefix="greetings-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 # The app warns (at start and in /readyz) when rate limits are kept per worker.
 os.environ["GREETINGS_SERVER_WORKERS"] = str(workers)
 
@@ -67,6 +70,12 @@ def on_starting(server):
     removed = remove_dead_process_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     server.log.info("metrics in %s (%d stale files removed)",
                     os.environ["PROMETHEUS_MULTIPROC_DIR"], removed)
+
+
+def on_exit(server):
+    """Remove the metrics folder this file made for itself (not one that was given)."""
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
 def child_exit(server, worker):

@@ -10,6 +10,7 @@ once with those hooks taken off the same app (the baseline). Prints µs per requ
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -23,6 +24,7 @@ if str(ROOT) not in sys.path:
 from flask_migrate import upgrade  # noqa: E402
 
 from greetings import create_app  # noqa: E402
+from greetings.extensions import db  # noqa: E402
 from greetings.ops import inputs, logs, metrics  # noqa: E402
 
 OPS_HOOKS = {inputs.refuse_unread_body, logs.assign_request_id, logs.echo_request_id,
@@ -73,6 +75,9 @@ def main(argv=None):
             baseline.append(per_request(client, path, args.requests // rounds))
             restore()
         results[path] = statistics.median(baseline), statistics.median(with_ops)
+    with app.app_context():
+        db.engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     print(f"{args.requests} requests per path and variant, {rounds} alternating rounds (median)\n")
     print("| path | without the ops layer | with it | cost |")
     print("| --- | --- | --- | --- |")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import shutil
 import socket
 import statistics
 import sys
@@ -196,6 +197,7 @@ def main(argv=None):
         for server in servers:
             server.stop()
         postgres.stop()
+        shutil.rmtree(work, ignore_errors=True)
     print(f"{CLIENTS} keep-alive clients, {total} requests per row, PostgreSQL with fsync on\n")
     print("| what | rate | p50 ms | p99 ms | answers |")
     print("| --- | --- | --- | --- | --- |")
