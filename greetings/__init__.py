@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, defaults, errors, extensions, security
+from . import cli, defaults, errors, extensions, jobs, security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,7 @@ def create_app(test_config=None):
     _derive_settings(app)
 
     extensions.init_app(app)
+    jobs.init_app(app)
     from . import admin, api, feedback, intake, staff, station, system
 
     for blueprint in (system.bp, intake.bp, api.bp, staff.bp, station.bp, feedback.bp, admin.bp):
