@@ -53,7 +53,7 @@ class Receiver:
         self.behaviour = answer_ok
         self.received: list[Received] = []
         self.answered: list[tuple[str, int]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # wait_for holds it while predicates read
         self._arrived = threading.Condition(self._lock)
         self._server = None
         self._thread = None
