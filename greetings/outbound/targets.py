@@ -40,6 +40,8 @@ def _kind(address: str) -> str:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if ip.is_loopback:  # before is_reserved, which ::1 also is
+        return "private"
     if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
         # Never: cloud metadata (169.254.169.254), broadcast and other non-destinations.
         return "forbidden"
