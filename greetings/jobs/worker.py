@@ -7,7 +7,9 @@ import signal
 import threading
 
 from huey.consumer import Consumer
+from sqlalchemy import event
 
+from ..extensions import db
 from .queue import queue_of
 from .scheduler import LeaseScheduler, worker_identity
 
@@ -27,10 +29,31 @@ class GracefulConsumer(Consumer):
             self._signal_actions[signum] = (False, True)
 
 
+def relax_sqlite_sync(app) -> None:
+    """Let the worker's own SQLite commits skip the fsync (synchronous=NORMAL, WAL).
+
+    Everything the worker writes can be redone: a claim or an outcome lost in a power
+    cut means the event is sent again (at least once, same webhook-id), a lost periodic
+    run is run again. In WAL mode NORMAL never corrupts the file, and the web server's
+    connections keep their own setting (FULL by default) for what customers send.
+    """
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _normal(dbapi_connection, _record):
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+        engine.dispose()
+
+
 def run_worker(app, threads: int) -> None:
     """Run jobs until Ctrl-C or SIGTERM; take part in the scheduler lease meanwhile."""
     from .catalog import PERIODIC
 
+    relax_sqlite_sync(app)
     queue = queue_of(app)
     queue.worker_name = worker_identity()
     scheduler = LeaseScheduler(app, queue.worker_name, PERIODIC, queue.enqueue)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -67,7 +68,19 @@ def signed_headers(secret: str, webhook_id: str, body: bytes, now: float | None 
             "webhook-signature": sign_standard(secret, webhook_id, timestamp, body)}
 
 
-def _claim(event_id: int, now: datetime, timeout: float) -> datetime | None:
+@dataclass(frozen=True)
+class Claimed:
+    """What one attempt needs to know after it has let go of the database."""
+
+    event_id: int
+    endpoint_id: int
+    attempts: int
+    retry_from: datetime
+    until: datetime
+
+
+def _claim(event_id: int, now: datetime, timeout: float):
+    """Take the event for one attempt and load it; return (Claimed, event) or None."""
     until = now + timedelta(seconds=timeout + CLAIM_MARGIN_SECONDS)
     claimed = db.session.execute(
         update(OutboundEvent)
@@ -75,9 +88,18 @@ def _claim(event_id: int, now: datetime, timeout: float) -> datetime | None:
                OutboundEvent.dead_at.is_(None), OutboundEvent.due_at <= now,
                or_(OutboundEvent.claimed_until.is_(None), OutboundEvent.claimed_until < now))
         .values(claimed_until=until, attempts=OutboundEvent.attempts + 1)
+        .execution_options(synchronize_session=False)  # no objects loaded yet to update
     ).rowcount == 1
-    db.session.commit()
-    return until if claimed else None
+    if not claimed:
+        db.session.rollback()
+        return None
+    event = db.session.execute(
+        select(OutboundEvent).where(OutboundEvent.id == event_id).options(
+            joinedload(OutboundEvent.endpoint),
+            joinedload(OutboundEvent.feedback).joinedload(Feedback.shipment)
+            .options(joinedload(Shipment.order), joinedload(Shipment.packer)))
+    ).scalar_one()
+    return Claimed(event_id, event.endpoint_id, event.attempts, event.retry_from, until), event
 
 
 def deliver(event_id: int) -> str | None:
@@ -87,32 +109,24 @@ def deliver(event_id: int) -> str | None:
     """
     config = current_app.config
     timeout = float(config["OUTBOUND_TIMEOUT_SECONDS"])
-    claim = _claim(event_id, utcnow(), timeout)
-    if claim is None:
+    found = _claim(event_id, utcnow(), timeout)
+    if found is None:
         return None
-    event = db.session.execute(
-        select(OutboundEvent).where(OutboundEvent.id == event_id).options(
-            joinedload(OutboundEvent.endpoint),
-            joinedload(OutboundEvent.feedback).joinedload(Feedback.shipment)
-            .options(joinedload(Shipment.order), joinedload(Shipment.packer)))
-    ).scalar_one_or_none()
-    if event is None:  # its endpoint was removed meanwhile
-        db.session.rollback()
-        return None
+    claim, event = found
     endpoint = event.endpoint
-    if not endpoint.active:
-        answer = Answer(None, f"endpoint disabled: {endpoint.disabled_reason}", 0)
-        return _record(event_id, claim, answer, dead=True)
     url, secret, webhook_id = endpoint.url, endpoint.secret, event.webhook_id
-    body = build_body(event)
-    db.session.rollback()  # end the read transaction before waiting on the network
+    active, reason = endpoint.active, endpoint.disabled_reason
+    body = build_body(event) if active else b""
+    db.session.commit()  # the claim, before the network is waited for
+    if not active:
+        return _record(claim, Answer(None, f"endpoint disabled: {reason}", 0), dead=True)
     try:
         target = resolve(url, setting_on(config["OUTBOUND_ALLOW_PRIVATE"]))
     except TargetRefused as refused:
         answer = Answer(None, refused.detail, 0)
     else:
         answer = post(target, signed_headers(secret, webhook_id, body), body, timeout)
-    return _record(event_id, claim, answer)
+    return _record(claim, answer)
 
 
 def retry_delay(attempts: int, schedule) -> float:
@@ -122,10 +136,9 @@ def retry_delay(attempts: int, schedule) -> float:
     return float(schedule[min(max(attempts, 1), len(schedule)) - 1])
 
 
-def _record(event_id: int, claim: datetime, answer: Answer, dead: bool = False) -> str:
+def _record(claim: Claimed, answer: Answer, dead: bool = False) -> str:
     config = current_app.config
     now = utcnow()
-    event = db.session.get(OutboundEvent, event_id, populate_existing=True)
     values = {"claimed_until": None, "last_status": answer.status,
               "last_error": answer.error[:500] if answer.error else None}
     delay = None
@@ -135,27 +148,29 @@ def _record(event_id: int, claim: datetime, answer: Answer, dead: bool = False) 
         outcome, values["dead_at"] = "gone", now
         db.session.execute(
             update(OutboundEndpoint)
-            .where(OutboundEndpoint.id == event.endpoint_id, OutboundEndpoint.disabled_at.is_(None))
+            .where(OutboundEndpoint.id == claim.endpoint_id,
+                   OutboundEndpoint.disabled_at.is_(None))
             .values(disabled_at=now, disabled_reason="the receiver answered 410 Gone"))
-    elif dead or now - event.retry_from >= timedelta(
+    elif dead or now - claim.retry_from >= timedelta(
             seconds=float(config["OUTBOUND_DEAD_AFTER_SECONDS"])):
         outcome, values["dead_at"] = "dead", now
     else:
         outcome = "failed"
-        delay = retry_delay(event.attempts, config["OUTBOUND_RETRY_SCHEDULE"])
+        delay = retry_delay(claim.attempts, config["OUTBOUND_RETRY_SCHEDULE"])
         values["due_at"] = now + timedelta(seconds=delay)
     # Only the holder of this claim moves the event on; the attempt is logged either way.
     db.session.execute(update(OutboundEvent).where(
-        OutboundEvent.id == event_id, OutboundEvent.claimed_until == claim).values(**values))
-    db.session.add(OutboundAttempt(endpoint_id=event.endpoint_id, event_id=event_id,
-                                   attempted_at=now, duration_ms=answer.duration_ms,
-                                   status_code=answer.status, outcome=outcome,
-                                   error=answer.error))
+        OutboundEvent.id == claim.event_id, OutboundEvent.claimed_until == claim.until)
+        .values(**values).execution_options(synchronize_session=False))
+    db.session.execute(insert(OutboundAttempt).values(
+        endpoint_id=claim.endpoint_id, event_id=claim.event_id, attempted_at=now,
+        duration_ms=answer.duration_ms, status_code=answer.status, outcome=outcome,
+        error=answer.error))
     db.session.commit()
-    log.info("outbound event %s to endpoint %s: %s %s", event_id, event.endpoint_id, outcome,
-             answer.status or answer.error)
+    log.info("outbound event %s to endpoint %s: %s %s", claim.event_id, claim.endpoint_id,
+             outcome, answer.status or answer.error)
     if delay is not None:
-        _queue(event_id, delay)
+        _queue(claim.event_id, delay)
     return outcome
 
 
