@@ -116,10 +116,16 @@ def deliver(event_id: int) -> str | None:
     endpoint = event.endpoint
     url, secret, webhook_id = endpoint.url, endpoint.secret, event.webhook_id
     active, reason = endpoint.active, endpoint.disabled_reason
-    body = build_body(event) if active else b""
+    try:
+        body = build_body(event) if active else b""
+    except Exception:  # a bug must not leave the event claimed and silent: retry, then dead
+        log.exception("could not build the body of outbound event %s", event_id)
+        body = None
     db.session.commit()  # the claim, before the network is waited for
     if not active:
         return _record(claim, Answer(None, f"endpoint disabled: {reason}", 0), dead=True)
+    if body is None:
+        return _record(claim, Answer(None, "could not build the body (see the worker log)", 0))
     try:
         target = resolve(url, setting_on(config["OUTBOUND_ALLOW_PRIVATE"]))
     except TargetRefused as refused:

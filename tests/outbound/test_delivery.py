@@ -209,3 +209,19 @@ def test_the_sweep_finds_due_unsent_unclaimed_events(app, receiver):
         app.extensions["jobs"].flush()
         assert sweep() == 1
         assert app.extensions["jobs"].pending() == 1
+
+
+def test_a_body_that_cannot_be_built_is_a_logged_failure_not_a_stuck_claim(app, receiver,
+                                                                           monkeypatch):
+    add_endpoint(app, receiver.url)
+    give_feedback(app)
+
+    def broken(event):
+        raise KeyError("shipment")
+
+    monkeypatch.setattr("greetings.outbound.delivery.build_body", broken)
+    with app.app_context():
+        assert deliver(1) == "failed"
+    event = event_row(app)
+    assert event.claimed_until is None and "could not build" in event.last_error
+    assert receiver.received == []
