@@ -173,9 +173,9 @@ def measure(receiver, sent, numbers, statuses, secret, label, rate, wait, drain=
         time.sleep(0.2)
     got = arrivals(receiver, numbers)
     latencies = [got[number] - sent[number] for number in got]
-    ids = [r.webhook_id for r in receiver.received if r.json["data"]["shipment"]["order"]
-           in numbers]
-    bad = sum(1 for r in receiver.received if not r.verifies(secret))
+    mine = [r for r in receiver.received if r.json["data"]["shipment"]["order"] in numbers]
+    ids = [r.webhook_id for r in mine]
+    bad = sum(1 for r in mine if not r.verifies(secret))
     first = min(got.values()) if drain and got else min(sent[number] for number in numbers)
     span = max(got.values()) - first if got else float("nan")
     posts = [seconds for _, seconds in statuses]

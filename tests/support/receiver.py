@@ -32,9 +32,10 @@ class Received:
         return json.loads(self.body)
 
     def verifies(self, secret: str) -> bool:
-        """Tell whether the Standard Webhooks signature checks out with this secret."""
+        """Tell whether the signature checked out with this secret when the request came."""
         try:
-            verify_standard([secret], self.headers, self.body, tolerance=300)
+            verify_standard([secret], self.headers, self.body, tolerance=300,
+                            now=int(self.at))
             return True
         except Exception:
             return False
