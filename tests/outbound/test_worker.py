@@ -132,11 +132,18 @@ def test_410_disables_and_dead_letters_are_sent_again(world, receiver, tmp_path)
         receiver.behaviour = lambda request: (500, 0)
         start_worker(GREETINGS_OUTBOUND_DEAD_AFTER_SECONDS="2")
         give_feedback(app)
-        give_feedback(app)
-        wait_until(lambda: all(row.dead_at for row in outbox(app)), 60, "all events dead")
-        with app.app_context():
-            assert not db.session.get(OutboundEndpoint, gone_id).active
-        assert len(gone.received) == 1  # the 410 ended it; the second event was not sent
+        wait_until(lambda: len(outbox(app)) == 2 and all(row.dead_at for row in outbox(app)),
+                   60, "both first events dead")
+
+        def gone_is_disabled():
+            with app.app_context():
+                return not db.session.get(OutboundEndpoint, gone_id).active
+
+        assert gone_is_disabled()
+        give_feedback(app)  # a disabled endpoint gets no new events
+        wait_until(lambda: len(outbox(app)) == 3 and all(row.dead_at for row in outbox(app)),
+                   60, "all events dead")
+        assert len(gone.received) == 1 and gone_is_disabled()
         receiver.behaviour = lambda request: (200, 0)
         result = app.test_cli_runner().invoke(args=["webhook", "resend", "--endpoint",
                                                     str(failing_id)])
