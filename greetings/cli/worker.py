@@ -6,8 +6,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..jobs.worker import run_worker
-
 
 @click.command("worker")
 @click.option("--threads", type=int, default=None,
@@ -23,5 +21,7 @@ def worker(threads, verbose):
     logging.getLogger("greetings").setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("greetings.jobs").setLevel(logging.INFO)
     logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
+    from ..jobs.worker import run_worker  # Huey's consumer: only the worker needs it
+
     app = current_app._get_current_object()
     run_worker(app, threads or int(app.config["WORKER_THREADS"]))

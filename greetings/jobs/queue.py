@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cache
 from pathlib import Path
 
 from flask import current_app
-from huey import RedisHuey, SqliteHuey
-from huey.storage import SqliteStorage
 
 log = logging.getLogger(__name__)
 
 
-class _QueueStorage(SqliteStorage):
-    """Huey's SQLite storage with synchronous=NORMAL instead of a sync on every message.
+@cache
+def _sqlite_queue_class():
+    # Huey (and the redis client it loads) is imported on first use, not with every app:
+    # it costs about a second of start-up on a busy machine, and most requests never queue.
+    from huey import SqliteHuey
+    from huey.storage import SqliteStorage
 
-    In WAL mode NORMAL never corrupts the file; a power cut may only lose the last
-    messages, and a lost message only delays its work (the sweep finds what the database
-    says is due). A sync per message would double the web request's fsyncs.
-    """
+    class QueueStorage(SqliteStorage):
+        """Huey's SQLite storage with synchronous=NORMAL instead of a sync per message.
 
-    def _create_connection(self):
-        connection = super()._create_connection()
-        connection.execute("pragma synchronous=NORMAL")
-        return connection
+        In WAL mode NORMAL never corrupts the file; a power cut may only lose the last
+        messages, and a lost message only delays its work (the sweep finds what the
+        database says is due). A sync per message would double the web request's fsyncs.
+        """
 
+        def _create_connection(self):
+            connection = super()._create_connection()
+            connection.execute("pragma synchronous=NORMAL")
+            return connection
 
-class _SqliteQueue(SqliteHuey):
-    storage_class = _QueueStorage
+    return type("SqliteQueue", (SqliteHuey,), {"storage_class": QueueStorage})
 
 
 class JobQueue:
@@ -56,9 +60,11 @@ class JobQueue:
         config = self.app.config
         name = config["JOBS_QUEUE_NAME"]
         if config.get("REDIS_URL"):
+            from huey import RedisHuey
+
             huey = RedisHuey(name, url=config["REDIS_URL"], results=False)
         else:
-            huey = _SqliteQueue(name, filename=str(self.sqlite_path), results=False)
+            huey = _sqlite_queue_class()(name, filename=str(self.sqlite_path), results=False)
         tasks = {job: huey.task(name=job)(self._in_app_context(job, func))
                  for job, func in catalog.jobs().items()}
         return huey, tasks
