@@ -15,11 +15,18 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 	if [ -d greetings/translations ]; then $(VENV)/bin/pybabel compile -d greetings/translations; fi
 
+# The web server and the background worker together; Ctrl-C stops both. The worker runs in
+# its own session, so the terminal's Ctrl-C reaches only the web server; the trap then
+# sends the worker one SIGTERM, and it finishes the job at hand before it exits.
 # The demo may use a loopback PUBLIC_BASE_URL without the start-up warning.
 run: export GREETINGS_DEMO = true
 run: install
 	$(FLASK) init-db
 	$(FLASK) demo
+	@echo "Background worker started beside the web server (logs below; Ctrl-C stops both)."
+	@setsid $(FLASK) worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: install

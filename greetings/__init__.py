@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, defaults, errors, extensions, ops, security
+from . import cli, defaults, errors, extensions, jobs, ops, security
 from .ops.settings import check_at_start
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,7 @@ def create_app(test_config=None):
 
     extensions.init_app(app)
     ops.init_app(app)
+    jobs.init_app(app)
     from . import admin, api, feedback, intake, staff, station, system
 
     for blueprint in (system.bp, intake.bp, api.bp, staff.bp, station.bp, feedback.bp, admin.bp):

@@ -66,3 +66,28 @@ FEEDBACK_RATELIMIT_TOKEN = "20 per minute;200 per day"  # noqa: S105 (limits per
 # Behind a load balancer: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
 PROXY_COUNT = 0
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Background jobs (Huey). Without REDIS_URL the queue is a SQLite file in the instance folder.
+JOBS_QUEUE_NAME = "greetings"
+JOBS_SQLITE_FILE = "jobs.sqlite"
+# Threads per `worker` process: deliveries wait on the network, not on the CPU.
+WORKER_THREADS = 4
+# A SQLite queue is polled; an idle worker looks at most this often (Redis blocks instead).
+JOBS_POLL_SECONDS = 0.25
+# One worker holds the scheduler lease and renews it; another takes over once it runs out.
+SCHEDULER_LEASE_SECONDS = 30
+SCHEDULER_TICK_SECONDS = 1
+# Finished periodic runs and delivered outbound events are kept this long, then pruned.
+JOB_HISTORY_DAYS = 14
+OUTBOUND_HISTORY_DAYS = 30
+
+# Outbound events (signed webhooks to a CRM).
+OUTBOUND_TIMEOUT_SECONDS = 10
+# Seconds to wait after each failed attempt (the last one repeats) until DEAD_AFTER is over.
+OUTBOUND_RETRY_SCHEDULE = [10, 60, 300, 1800, 3600, 7200, 14400, 28800]
+OUTBOUND_DEAD_AFTER_SECONDS = 24 * 3600
+# The sweep re-queues events that are due and unsent this long (a lost queue message).
+OUTBOUND_SWEEP_SECONDS = 60
+OUTBOUND_SWEEP_GRACE_SECONDS = 30
+# http:// and private/loopback targets: for tests and closed networks only.
+OUTBOUND_ALLOW_PRIVATE = False

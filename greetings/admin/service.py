@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Feedback, Shipment, User, utcnow
+from ..outbound.outbox import record_feedback_event
 
 REASON_MAX = 500
 FILTERS = ("all", "comments", "hidden")
@@ -30,6 +31,7 @@ def hide_comment(feedback: Feedback, user: User, reason: str) -> None:
     feedback.hidden_at = utcnow()
     feedback.hidden_by_id = user.id
     feedback.hidden_reason = reason.strip()[:REASON_MAX]
+    record_feedback_event(feedback, "feedback.hidden")  # the outbox, in this same transaction
     db.session.commit()
 
 
@@ -40,6 +42,8 @@ def show_comment(feedback: Feedback) -> None:
     """
     feedback.hidden_at = None
     feedback.hidden_by_id = None
+    # Receivers got the comment as null when it was hidden; this sends it to them again.
+    record_feedback_event(feedback, "feedback.updated")
     db.session.commit()
 
 

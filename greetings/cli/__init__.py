@@ -9,8 +9,11 @@ from .integrations import integration
 from .packers import greeting, packer, render
 from .privacy import purge_command
 from .users import user
+from .webhooks import webhook
+from .worker import worker
 
-COMMANDS = (init_db, token, integration, demo, user, purge_command, packer, greeting, render)
+COMMANDS = (init_db, token, integration, demo, user, purge_command, packer, greeting, render,
+            webhook, worker)
 
 
 def init_app(app):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..cards.tokens import normalise
 from ..extensions import db
 from ..models import Feedback, Shipment, utcnow
+from ..outbound.outbox import record_feedback_event
 from ..text import card_language
 
 RATINGS = (1, 2, 3, 4, 5)
@@ -82,12 +83,14 @@ def save_answer(shipment: Shipment, answer: Answer) -> Feedback:
         if not can_change(feedback):
             raise FeedbackLocked
         now = utcnow()
+        event = "feedback.updated" if feedback else "feedback.received"
         if feedback is None:
             feedback = Feedback(shipment_id=shipment.id, created_at=now)
             db.session.add(feedback)
         feedback.rating, feedback.comment = answer.rating, answer.comment
         feedback.language, feedback.updated_at = answer.language, now
         try:
+            record_feedback_event(feedback, event)  # the outbox, in this same transaction
             db.session.commit()
             return feedback
         except IntegrityError:

@@ -15,11 +15,14 @@ from .intake import (
     OrderItem,
     OrderStatus,
 )
+from .jobs import JobRun, SchedulerLease
+from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
 from .packing import GreetingText, Shipment, Station
 from .people import ApiToken, Packer, User
 
 __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "Feedback", "GreetingText", "Integration",
-    "IntegrationKind", "IntegrationSecret", "Order", "OrderItem", "OrderStatus", "Packer",
+    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
+    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "SchedulerLease",
     "Shipment", "Station", "User", "utcnow",
 ]

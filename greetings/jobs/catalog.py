@@ -1,0 +1,53 @@
+"""Every job the worker runs. To add a periodic job, add one `Periodic` line below.
+
+A periodic job is a function without arguments; it runs in an app context on some worker,
+once per slot, and its run is recorded in `job_runs` (with the error, if it failed).
+Examples: `Periodic("weekly-digest", send_digests, cron=crontab(day_of_week="1", hour="6",
+minute="0"))` or `Periodic("cleanup", cleanup, every=timedelta(hours=6))`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from ..outbound import delivery
+from ..outbound.service import prune_history
+from ..privacy import purge
+from .runs import prune_runs, run_periodic
+from .schedule import Periodic
+
+log = logging.getLogger(__name__)
+
+
+def retention_purge() -> None:
+    """Apply the retention policy (RETENTION_DAYS)."""
+    counts = purge(int(current_app.config["RETENTION_DAYS"]))
+    log.info("retention purge: %s", counts)
+
+
+def prune_job_history() -> None:
+    """Forget old periodic runs and old delivered outbound events."""
+    config = current_app.config
+    runs = prune_runs(int(config["JOB_HISTORY_DAYS"]))
+    events = prune_history(int(config["OUTBOUND_HISTORY_DAYS"]))
+    log.info("pruned %d job run(s) and %d delivered event(s)", runs, events)
+
+
+PERIODIC = (
+    Periodic("retention-purge", retention_purge, every=timedelta(days=1)),
+    Periodic("outbound-sweep", delivery.sweep, every="OUTBOUND_SWEEP_SECONDS"),
+    Periodic("history-prune", prune_job_history, every=timedelta(days=1)),
+)
+
+
+def periodic_job(name: str) -> Periodic | None:
+    """Return the periodic job of that name."""
+    return next((job for job in PERIODIC if job.name == name), None)
+
+
+def jobs() -> dict:
+    """Return every job a message may name, by name."""
+    return {"jobs.periodic": run_periodic, "outbound.deliver": delivery.deliver}
