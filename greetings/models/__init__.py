@@ -4,10 +4,11 @@ Everything is re-exported here, so `from greetings.models import Order` is the o
 reach a model, and importing this package registers every table on `Base.metadata`.
 """
 
-from .base import NAMING_CONVENTION, Base, utcnow
+from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .feedback import Feedback
 from .intake import (
     Delivery,
+    DeliveryOutcome,
     Integration,
     IntegrationKind,
     IntegrationSecret,
@@ -15,11 +16,12 @@ from .intake import (
     OrderItem,
     OrderStatus,
 )
-from .packing import GreetingText, Shipment, Station
-from .people import ApiToken, Packer, User
+from .packing import GreetingText, PrintMode, Shipment, Station
+from .people import ApiToken, Packer, Role, User
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "Feedback", "GreetingText", "Integration",
-    "IntegrationKind", "IntegrationSecret", "Order", "OrderItem", "OrderStatus", "Packer",
-    "Shipment", "Station", "User", "utcnow",
+    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
+    "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "Order", "OrderItem",
+    "OrderStatus", "Packer", "PrintMode", "Role", "Shipment", "Station", "User",
+    "dialect_insert", "enum_column", "utcnow",
 ]

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import Base, enum_column, utcnow
 
 
 class IntegrationKind(enum.StrEnum):
@@ -33,7 +33,7 @@ class Integration(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[IntegrationKind] = mapped_column(enum_column(IntegrationKind, 16))
     # Used when a payload carries no language of its own (WooCommerce).
     default_language: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -80,7 +80,8 @@ class Order(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     # What the packing slip's barcode carries.
     number: Mapped[str] = mapped_column(String(128), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.OPEN)
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus, 16),
+                                                default=OrderStatus.OPEN)
     first_name: Mapped[str | None] = mapped_column(String(200))
     last_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16))
@@ -118,6 +119,27 @@ class OrderItem(Base):
     order: Mapped[Order] = relationship(back_populates="items")
 
 
+class DeliveryOutcome(enum.StrEnum):
+    """What became of a webhook delivery, as its log line and its answer name it."""
+
+    # Applied, or answered without applying anything.
+    CREATED = "created"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"  # this very delivery was applied before
+    STALE = "stale"  # older than the stored version of the order
+    IGNORED = "ignored"  # a topic that is not about orders, or the deletion of an unknown one
+    PING = "ping"  # the sender's connection test
+    PARKED = "parked"  # signed, but the payload failed validation: kept for a person
+    # Refused.
+    UNKNOWN_INTEGRATION = "unknown_integration"
+    BAD_SIGNATURE = "bad_signature"
+    UNREADABLE = "unreadable"
+    TOO_LARGE = "too_large"
+    NOT_JSON = "not_json"
+    INVALID = "invalid"
+    REFUSED = "refused"
+
+
 class Delivery(Base):
     """One webhook request and what became of it, so an integrator can see why."""
 
@@ -134,7 +156,7 @@ class Delivery(Base):
     dedup_key: Mapped[str | None] = mapped_column(String(300))
     topic: Mapped[str | None] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[DeliveryOutcome] = mapped_column(enum_column(DeliveryOutcome, 32))
     detail: Mapped[str | None] = mapped_column(Text)
     errors: Mapped[list | None] = mapped_column(JSON)
     body_bytes: Mapped[int] = mapped_column(Integer, default=0)
