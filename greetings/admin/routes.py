@@ -35,6 +35,7 @@ def hide(feedback_id):
     form = HideForm()
     if form.validate_on_submit():
         hide_comment(item, current_user, form.reason.data)
+        db.session.commit()
         flash(_("The comment is hidden from the packer."), "success")
     else:
         for error in form.reason.errors or [_("Please try again.")]:
@@ -49,6 +50,7 @@ def show(feedback_id):
     item = db.get_or_404(Feedback, feedback_id)
     if ShowForm().validate_on_submit():
         show_comment(item)
+        db.session.commit()
         flash(_("The packer can see the comment again."), "success")
     else:
         flash(_("Please try again."), "error")

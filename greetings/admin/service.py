@@ -1,4 +1,7 @@
-"""Moderating feedback: what a manager lists, hides from a packer's wall, or shows again."""
+"""Moderating feedback: what a manager lists, hides from a packer's wall, or shows again.
+
+The routes commit.
+"""
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -30,7 +33,6 @@ def hide_comment(feedback: Feedback, user: User, reason: str) -> None:
     feedback.hidden_at = utcnow()
     feedback.hidden_by_id = user.id
     feedback.hidden_reason = reason.strip()[:REASON_MAX]
-    db.session.commit()
 
 
 def show_comment(feedback: Feedback) -> None:
@@ -40,7 +42,6 @@ def show_comment(feedback: Feedback) -> None:
     """
     feedback.hidden_at = None
     feedback.hidden_by_id = None
-    db.session.commit()
 
 
 def hidden_by(feedback: Feedback) -> str | None:

@@ -15,10 +15,10 @@ from flask import (
 from flask_babel import force_locale
 
 from ..cards.tokens import normalise
-from ..extensions import csrf, limiter
+from ..extensions import csrf, db, limiter
 from .forms import FeedbackForm
 from .service import (
-    Answer,
+    FeedbackIn,
     FeedbackLocked,
     can_change,
     edit_deadline,
@@ -95,12 +95,13 @@ def _answer_page(shipment, lang):
         if not editable:
             status = 409
         elif form.validate():
-            answer = Answer(form.rating.data, form.comment.data, lang)
+            answer = FeedbackIn(form.rating.data, form.comment.data, lang)
             try:
                 save_answer(shipment, answer)
             except FeedbackLocked:
                 editable, status = False, 409
             else:
+                db.session.commit()
                 return redirect(url_for(".thanks", token=shipment.feedback_token, lang=lang),
                                 303)
         else:

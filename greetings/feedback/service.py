@@ -7,12 +7,11 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..cards.tokens import normalise
 from ..extensions import db
-from ..models import Feedback, Shipment, utcnow
+from ..models import Feedback, Shipment, dialect_insert, utcnow
 from ..text import card_language
 
 RATINGS = (1, 2, 3, 4, 5)
@@ -27,8 +26,8 @@ class FeedbackLocked(Exception):
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A validated rating and comment, ready to store."""
+class FeedbackIn:
+    """A customer's rating and comment as the form validated them, ready to store."""
 
     rating: int
     comment: str | None
@@ -71,28 +70,27 @@ def can_change(feedback: Feedback | None, now: datetime | None = None) -> bool:
     return feedback is None or (now or utcnow()) <= edit_deadline(feedback)
 
 
-def save_answer(shipment: Shipment, answer: Answer) -> Feedback:
+def save_answer(shipment: Shipment, answer: FeedbackIn) -> Feedback:
     """Store the shipment's one answer, or update it within the edit window.
 
-    Raises FeedbackLocked after the window. Two first answers racing each other meet the
-    unique constraint; the loser becomes an update of the winner's row.
+    Raises FeedbackLocked after the window; the caller commits. Two first answers racing
+    each other make one row: the second insert does nothing, and updates that row.
     """
-    for _attempt in range(2):
+    feedback = feedback_of(shipment)
+    if not can_change(feedback):
+        raise FeedbackLocked
+    now = utcnow()
+    if feedback is None:
+        insert = dialect_insert(db.session.get_bind().dialect.name)
+        db.session.execute(
+            insert(Feedback)
+            .values(shipment_id=shipment.id, rating=answer.rating, comment=answer.comment,
+                    language=answer.language, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["shipment_id"]))
         feedback = feedback_of(shipment)
-        if not can_change(feedback):
-            raise FeedbackLocked
-        now = utcnow()
-        if feedback is None:
-            feedback = Feedback(shipment_id=shipment.id, created_at=now)
-            db.session.add(feedback)
-        feedback.rating, feedback.comment = answer.rating, answer.comment
-        feedback.language, feedback.updated_at = answer.language, now
-        try:
-            db.session.commit()
-            return feedback
-        except IntegrityError:
-            db.session.rollback()
-    raise RuntimeError("feedback row vanished between insert and update")
+    feedback.rating, feedback.comment = answer.rating, answer.comment
+    feedback.language, feedback.updated_at = answer.language, now
+    return feedback
 
 
 def week_start(today: date) -> datetime:

@@ -4,6 +4,7 @@ import pytest
 from click.testing import Result
 
 from greetings.api.tokens import create_token
+from greetings.extensions import db
 from tests.conftest import make_integrations, require
 from tests.support.webhooks import generic_body, standard_headers
 
@@ -11,7 +12,9 @@ from tests.support.webhooks import generic_body, standard_headers
 @pytest.fixture
 def token(app):
     with app.app_context():
-        return create_token("warehouse")
+        token = create_token("warehouse")
+        db.session.commit()
+    return token
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ def app(tmp_path, sqlite_url):
     app = make_app(tmp_path, sqlite_url, WTF_CSRF_ENABLED=False)
     with app.app_context():
         create_user(EMAIL, PASSWORD, "manager")
+        db.session.commit()
     return app
 
 

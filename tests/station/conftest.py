@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from greetings.api.tokens import create_token
+from greetings.extensions import db
 from greetings.staff.service import create_user
 from tests.conftest import make_app, make_integrations
 from tests.support.webhooks import STANDARD_SECRET, generic_body, standard_headers
@@ -89,6 +90,7 @@ def app(tmp_path, sqlite_url):
     make_integrations(app)
     with app.app_context():
         create_user(*MANAGER, "manager")
+        db.session.commit()
     client = app.test_client()
     body = generic_body("7001")
     response = client.post("/webhooks/erp", data=body, headers=standard_headers(body))
@@ -118,6 +120,7 @@ def as_packer(app):
 def make_shipment(app):
     with app.app_context():
         token = create_token("t")
+        db.session.commit()
     response = app.test_client().post("/api/v1/pack", json={"order": "7001", "badge": "B-1"},
                                       headers={"Authorization": f"Bearer {token}"})
     return response.json["shipment"]["id"]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from greetings.extensions import db
 from greetings.staff.service import create_user
 from tests.conftest import make_app, make_integrations
 from tests.station.conftest import MANAGER, as_manager, as_packer, make_shipment
@@ -60,6 +61,7 @@ def test_pack_api_accepts_a_signed_in_station_with_its_csrf_token(tmp_path, sqli
     make_integrations(app)
     with app.app_context():
         create_user(*MANAGER, "manager")
+        db.session.commit()
     client = app.test_client()
     body = generic_body("7002")
     client.post("/webhooks/erp", data=body, headers=standard_headers(body))

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from greetings.api.tokens import create_token
+from greetings.extensions import db
 from tests.station.conftest import as_packer
 
 FUZZ = settings(max_examples=80, deadline=None,
@@ -23,7 +24,9 @@ json_values = st.recursive(
 @pytest.fixture
 def token(app):
     with app.app_context():
-        return create_token("fuzz")
+        token = create_token("fuzz")
+        db.session.commit()
+    return token
 
 
 @FUZZ
