@@ -3,6 +3,7 @@
 import logging
 
 from flask import Response, json, render_template, request
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -45,6 +46,17 @@ class InvalidInput(ProblemError):
 
     status = 422
     title = "Input failed validation"
+
+
+def validation_errors(error: ValidationError) -> list[dict]:
+    """List each field pydantic refused as `{"field": "customer.first_name", "message": …}`."""
+    return [
+        {
+            "field": ".".join(str(part) for part in item["loc"]) or "(body)",
+            "message": item["msg"],
+        }
+        for item in error.errors(include_url=False, include_input=False)
+    ]
 
 
 def problem_response(status, title, detail=None, *, errors=None, headers=None):

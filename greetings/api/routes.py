@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from ..cards.renderer import PROFILES
 from ..cards.service import card_pdf
 from ..cards.tokens import feedback_url, public_url
-from ..errors import InvalidInput, UnreadableJson
+from ..errors import InvalidInput, UnreadableJson, validation_errors
 from ..extensions import db
-from ..intake.payloads import validation_errors
 from ..models import Shipment
 from ..station.service import find_order, find_packer, pack_order
 from .tokens import bearer_or_station, bearer_required

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy import bindparam, select
 
-from ..errors import InvalidInput, ProblemError, UnreadableJson
+from ..errors import InvalidInput, ProblemError, UnreadableJson, validation_errors
 from ..extensions import db
 from ..models import DeliveryOutcome, Integration, IntegrationKind, IntegrationSecret
 from . import deliveries
 from .kinds import KINDS, Kind
-from .payloads import validation_errors
 from .store import DuplicateDelivery, upsert_order
 
 
