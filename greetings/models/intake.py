@@ -5,22 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
 
 
 class IntegrationKind(enum.StrEnum):
+    """How a sender signs its deliveries and shapes its orders (see intake/kinds.py)."""
+
     STANDARD = "standard"
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
@@ -65,6 +58,8 @@ class IntegrationSecret(Base):
 
 
 class OrderStatus(enum.StrEnum):
+    """Where the sender says the order stands; only an open order may be packed."""
+
     OPEN = "open"
     CANCELLED = "cancelled"
     DELETED = "deleted"

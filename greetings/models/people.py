@@ -6,13 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Integer,
-    LargeBinary,
-    String,
-)
+from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, enum_column, utcnow

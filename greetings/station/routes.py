@@ -47,6 +47,16 @@ def _station_key():
     return f"station:{station.id}" if station else request.remote_addr or "?"
 
 
+def sign_in_route(path):
+    """Register a packer's sign-in view: set-up stations only, 20 tries a minute each."""
+
+    def register(view):
+        limited = limiter.limit("20 per minute", key_func=_station_key)(view)
+        return bp.post(path)(identity.station_required(limited))
+
+    return register
+
+
 @bp.before_request
 def remember_language():
     """Keep a language chosen with ?lang= for the rest of the session."""
@@ -71,7 +81,6 @@ def index():
     return render_template("station/scan.html", station=station, packer=packer,
                            form=ScanForm(), recent=recent_shipments(station.name),
                            wall=wall_for(packer.id))
-
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -100,9 +109,7 @@ def setup():
     return render_template("station/setup.html", form=form, current=current, stations=stations)
 
 
-@bp.post("/badge")
-@identity.station_required
-@limiter.limit("20 per minute", key_func=_station_key)
+@sign_in_route("/badge")
 def badge():
     """Sign a packer in by the code their badge scans as."""
     form = BadgeForm()
@@ -116,9 +123,7 @@ def badge():
     return redirect(url_for("station.index"))
 
 
-@bp.post("/pin")
-@identity.station_required
-@limiter.limit("20 per minute", key_func=_station_key)
+@sign_in_route("/pin")
 def pin():
     """Sign a packer in with their PIN (locked for 5 minutes after 5 misses)."""
     form = PinForm()

@@ -3,18 +3,13 @@
 import pytest
 from click.testing import Result
 
-from greetings.api.tokens import create_token
-from greetings.extensions import db
-from tests.conftest import make_integrations, require
+from tests.conftest import make_integrations, make_token, require
 from tests.support.webhooks import generic_body, standard_headers
 
 
 @pytest.fixture
 def token(app):
-    with app.app_context():
-        token = create_token("warehouse")
-        db.session.commit()
-    return token
+    return make_token(app, "warehouse")
 
 
 @pytest.fixture
