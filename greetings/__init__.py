@@ -41,7 +41,8 @@ def create_app(test_config=None):
     # Machines authenticate by signature or Bearer token, not by a browser session.
     extensions.csrf.exempt(intake.bp)
     extensions.csrf.exempt(api.bp)
-    # No limit applies to signed webhooks; exempting skips the limiter's per-request work.
+    # Webhooks have no rate limit (a signed delivery must never be refused for its rate);
+    # exempting the blueprint also skips the limiter's per-request work.
     extensions.limiter.exempt(intake.bp)
     security.init_app(app)
     app.context_processor(lambda: {"current_lang": str(extensions.get_locale() or "en")})

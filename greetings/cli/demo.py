@@ -37,7 +37,7 @@ DEMO_ORDERS = [
 @click.command("demo")
 @with_appcontext
 def demo():
-    """Load demo data (integrations, orders, an API token) and print where to go."""
+    """Load demo data (integrations, orders, packers, a manager, a station, an API token)."""
     erp = _integration("demo-erp", IntegrationKind.STANDARD)
     _integration("demo-shopify", IntegrationKind.SHOPIFY)
     _integration("demo-woo", IntegrationKind.WOOCOMMERCE)

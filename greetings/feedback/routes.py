@@ -30,10 +30,8 @@ from .service import (
 
 bp = Blueprint("feedback", __name__)
 
-# Defaults; FEEDBACK_RATELIMIT_ADDRESS / FEEDBACK_RATELIMIT_TOKEN in the config override them.
-# A customer needs a handful of requests; a script guessing tokens needs billions.
-ADDRESS_LIMIT = "60 per minute;600 per hour"
-CARD_LIMIT = "20 per minute;200 per day"
+# FEEDBACK_RATELIMIT_ADDRESS and FEEDBACK_RATELIMIT_TOKEN (defaults.py): a customer needs
+# a handful of requests; a script guessing tokens needs billions.
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English", "de": "Deutsch", "sv": "Svenska",
                   "nb": "Norsk"}
 
@@ -45,10 +43,10 @@ def _token_key() -> str:
 
 
 per_address = limiter.shared_limit(
-    lambda: current_app.config.get("FEEDBACK_RATELIMIT_ADDRESS", ADDRESS_LIMIT),
+    lambda: current_app.config["FEEDBACK_RATELIMIT_ADDRESS"],
     scope="feedback-address")
 per_token = limiter.shared_limit(
-    lambda: current_app.config.get("FEEDBACK_RATELIMIT_TOKEN", CARD_LIMIT),
+    lambda: current_app.config["FEEDBACK_RATELIMIT_TOKEN"],
     scope="feedback-token", key_func=_token_key)
 
 

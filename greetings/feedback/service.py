@@ -16,9 +16,6 @@ from ..text import card_language
 
 RATINGS = (1, 2, 3, 4, 5)
 COMMENT_MAX = 1000
-# Defaults for settings that instance/config.py or GREETINGS_* may override.
-EDIT_DAYS = 30
-WALL_SIZE = 5
 
 
 class FeedbackLocked(Exception):
@@ -61,7 +58,7 @@ def page_language(shipment: Shipment, chosen: str | None) -> str:
 
 def edit_deadline(feedback: Feedback) -> datetime:
     """Return until when the customer may change their answer."""
-    days = int(current_app.config.get("FEEDBACK_EDIT_DAYS", EDIT_DAYS))
+    days = int(current_app.config["FEEDBACK_EDIT_DAYS"])
     return feedback.created_at + timedelta(days=days)
 
 
@@ -106,7 +103,7 @@ def wall_for(packer_id: int, limit: int | None = None, now: datetime | None = No
     be able to read it, nor tell that something was hidden.
     """
     now = now or utcnow()
-    limit = limit or int(current_app.config.get("FEEDBACK_WALL_SIZE", WALL_SIZE))
+    limit = limit or int(current_app.config["FEEDBACK_WALL_SIZE"])
     mine = select(Feedback).join(Shipment).where(Shipment.packer_id == packer_id)
     latest = db.session.execute(
         mine.order_by(Feedback.updated_at.desc(), Feedback.id.desc()).limit(limit)

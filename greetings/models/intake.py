@@ -156,8 +156,8 @@ class Delivery(Base):
     errors: Mapped[list | None] = mapped_column(JSON)
     body_bytes: Mapped[int] = mapped_column(Integer, default=0)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    # Kept only for parked payloads, so they can be looked at and replayed; purged with
-    # the order data.
+    # Kept only for parked payloads, so that a person can see what was sent; `purge`
+    # drops it with the order data.
     parked_body: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (

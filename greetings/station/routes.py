@@ -41,8 +41,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def _station_key():
-    # Failed badge scans are limited per station, so one station's fumbling never locks
-    # out another behind the same NAT address.
+    # Sign-in attempts are counted per station, so one station's fumbling never locks out
+    # another behind the same NAT address.
     station = identity.current_station()
     return f"station:{station.id}" if station else request.remote_addr or "?"
 

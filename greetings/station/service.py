@@ -124,7 +124,10 @@ def recent_shipments(station: str, limit: int = 20) -> list[Shipment]:
 
 
 def unpacked_orders(limit: int = 500) -> list[Order]:
-    """Return open orders that have no shipment yet, oldest first."""
+    """Return open orders that have no shipment yet, oldest first.
+
+    packed_or_packable's rule as a query: of the orders never packed, only open ones.
+    """
     return list(db.session.execute(
         select(Order).outerjoin(Shipment, Shipment.order_id == Order.id)
         .where(Shipment.id.is_(None), Order.status == OrderStatus.OPEN)
