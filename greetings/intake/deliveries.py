@@ -80,7 +80,7 @@ def write_refusal(integration_id: int | None, slug: str, error: ProblemError, *,
         write(integration_id, slug, REFUSALS.get(error.status, DeliveryOutcome.REFUSED),
               status=error.status, detail=error.detail, errors=error.errors, size=size,
               topic=topic)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, OSError):  # the database, or SQLite's lock file
         db.session.rollback()
         log.warning("could not log a refused delivery (status %s)", error.status,
                     exc_info=True)

@@ -52,6 +52,22 @@ def test_five_failures_lock_the_account_even_for_the_right_password(app):
     assert client.get("/station/setup").status_code == 302
 
 
+def test_a_deactivated_login_loses_its_open_session(app):
+    client = app.test_client()
+    login(client, PASSWORD)
+    assert client.get("/station/setup").status_code == 200
+    with app.app_context():
+        db.session.execute(select(User)).scalar_one().active = False
+        db.session.commit()
+    response = client.get("/station/setup")
+    assert response.status_code == 302 and "/staff/login" in response.location
+
+
+def test_a_role_outside_admin_and_manager_is_refused(app):
+    with app.app_context(), pytest.raises(ValueError, match="admin, manager"):
+        create_user("clerk@example.com", PASSWORD, "clerk")
+
+
 def test_unknown_email_answers_like_a_wrong_password(app):
     text = login(app.test_client(), PASSWORD, email="nobody@example.com").get_data(as_text=True)
     assert "Wrong e-mail or password" in text
