@@ -119,3 +119,20 @@ def _existing(connection, integration_id, external_id):
     row = connection.execute(
         EXISTING, {"integration_id": integration_id, "external_id": external_id}).one_or_none()
     return (row.id, row.number) if row else (None, None)
+
+
+def forget_customers(created_before, now) -> tuple[int, int]:
+    """Clear the names and items of orders stored before a time; return how many of each.
+
+    The order row stays (number, language, dates), so shipments and feedback keep their
+    meaning without naming anyone. An order is forgotten once.
+    """
+    old_ids = list(db.session.execute(
+        select(ORDERS.c.id).where(ORDERS.c.created_at < created_before,
+                                  ORDERS.c.purged_at.is_(None))).scalars())
+    if not old_ids:
+        return 0, 0
+    items = db.session.execute(delete(ITEMS).where(ITEMS.c.order_id.in_(old_ids))).rowcount
+    db.session.execute(update(ORDERS).where(ORDERS.c.id.in_(old_ids))
+                       .values(first_name=None, last_name=None, purged_at=now))
+    return len(old_ids), items
