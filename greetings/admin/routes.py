@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from ..feedback.service import hide_comment, show_comment
 from ..models import Feedback
 from ..staff.service import manager_required
 from .forms import HideForm, ShowForm
-from .service import FILTERS, feedback_query, hidden_by, hide_comment, show_comment
+from .service import FILTERS, feedback_query, hidden_by
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50

@@ -1,4 +1,8 @@
-"""Feedback: finding a shipment by its card's token, storing one answer, the packer's wall."""
+"""Feedback: finding a shipment by its card's token, storing its one answer, hiding a
+comment from the packer's wall (the one writer of the feedback table), and the wall.
+
+The routes commit.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ from sqlalchemy.orm import joinedload
 
 from ..cards.tokens import normalise
 from ..extensions import db
-from ..models import Feedback, Shipment, dialect_insert, utcnow
+from ..models import Feedback, Shipment, User, dialect_insert, utcnow
 from ..text import card_language
 
 RATINGS = (1, 2, 3, 4, 5)
 COMMENT_MAX = 1000
+REASON_MAX = 500  # the column's size
 
 
 class FeedbackLocked(Exception):
@@ -88,6 +93,22 @@ def save_answer(shipment: Shipment, answer: FeedbackIn) -> Feedback:
     feedback.rating, feedback.comment = answer.rating, answer.comment
     feedback.language, feedback.updated_at = answer.language, now
     return feedback
+
+
+def hide_comment(feedback: Feedback, user: User, reason: str) -> None:
+    """Hide the comment from the packer's wall, keeping who did it, when and why."""
+    feedback.hidden_at = utcnow()
+    feedback.hidden_by_id = user.id
+    feedback.hidden_reason = reason.strip()[:REASON_MAX]
+
+
+def show_comment(feedback: Feedback) -> None:
+    """Let the packer see the comment again.
+
+    The last reason stays stored, so a later reader can see it was once hidden and why.
+    """
+    feedback.hidden_at = None
+    feedback.hidden_by_id = None
 
 
 def week_start(today: date) -> datetime:
