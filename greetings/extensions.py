@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from .models import Base
@@ -78,20 +78,21 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str):
         cursor.close()
 
 
-def hold_sqlite_write_lock(session: Session) -> None:
-    """Queue this transaction behind other SQLite writers until it ends (no-op elsewhere).
+def hold_sqlite_write_lock(session: Session) -> Connection:
+    """Queue this transaction behind other SQLite writers until it ends; return its connection.
 
     SQLite lets one writer in at a time and makes the others poll with growing sleeps
     (1, 2, 5 … 100 ms), which is what stretched p99 under concurrent webhooks. A blocking
     flock wakes the next writer the moment the lock is free, across gunicorn workers. It is
-    held until the transaction's commit or rollback, wherever that happens.
+    held until the transaction's commit or rollback, wherever that happens. Elsewhere
+    (PostgreSQL) only the connection is returned.
     """
-    if _WRITE_LOCK in session.info:
-        return
     connection = session.connection()
-    database = connection.engine.url.database if connection.dialect.name == "sqlite" else None
+    if _WRITE_LOCK in session.info or connection.dialect.name != "sqlite":
+        return connection
+    database = connection.engine.url.database
     if not database or database == ":memory:":
-        return
+        return connection
     descriptor = os.open(database + ".write-lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
@@ -99,6 +100,7 @@ def hold_sqlite_write_lock(session: Session) -> None:
         os.close(descriptor)
         raise
     session.info[_WRITE_LOCK] = descriptor
+    return connection
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -59,8 +59,8 @@ def write(integration_id: int | None, slug: str, outcome: DeliveryOutcome, *,
     `key` is given only for a delivery that was applied: a second row with the same key
     fails on the table's unique constraint.
     """
-    hold_sqlite_write_lock(db.session)
-    db.session.connection().execute(LOG, {
+    # The session itself, not its scoped proxy: this runs for every delivery.
+    hold_sqlite_write_lock(db.session()).execute(LOG, {
         "integration_id": integration_id, "slug": slug, "received_at": now or utcnow(),
         "dedup_key": key and dedup_column(key), "topic": topic and topic[:64],
         "status_code": answered_status(outcome) if status is None else status,

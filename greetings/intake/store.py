@@ -40,8 +40,7 @@ def upsert_order(integration, order: OrderIn, key: str, topic, size: int):
     if deliveries.was_applied(integration.id, key):
         raise DuplicateDelivery
     now = utcnow()
-    hold_sqlite_write_lock(db.session)
-    connection = db.session.connection()
+    connection = hold_sqlite_write_lock(db.session())
     try:
         number, order_id, outcome = _apply(connection, integration, order, now)
         # Last, so that a repeated key fails after everything this delivery did.
