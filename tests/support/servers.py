@@ -120,8 +120,11 @@ class GunicornServer:
         self.threads = threads
         self.process = None
 
-    def start(self, timeout=30.0):
-        """Migrate the database, start gunicorn and wait until /healthz answers."""
+    def start(self, timeout=120.0):
+        """Migrate the database, start gunicorn and wait until /healthz answers.
+
+        Generous: four workers importing the app on two busy cores can take half a minute.
+        """
         self.instance_path.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "flask", "--app", "greetings", "init-db"],
                        env=self.env, cwd=ROOT, check=True, capture_output=True)
