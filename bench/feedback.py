@@ -126,7 +126,7 @@ def seed_in_app(count: int) -> list[str]:
 
     from greetings import create_app
     from greetings.cards.renderer import prepare_signature
-    from greetings.cards.tokens import new_token as new_feedback_token
+    from greetings.cards.tokens import new_token
     from greetings.extensions import db
     from greetings.models import Integration, Order, Packer, Shipment, utcnow
     from greetings.station.service import badge_hash
@@ -150,7 +150,7 @@ def seed_in_app(count: int) -> list[str]:
                           first_name="Søren", language="da-DK", version=utcnow())
             db.session.add(order)
             db.session.flush()
-            token = new_feedback_token()
+            token = new_token()
             db.session.add(Shipment(order_id=order.id, packer_id=packer.id,
                                     feedback_token=token))
             tokens.append(token)

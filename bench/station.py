@@ -430,6 +430,7 @@ def profile_server(workdir: Path, scans: int) -> list[str]:
         session.update(packer_id=packer_id, packer_station=station_id, packer_seen=time.time())
     with app.app_context():
         bearer = {"Authorization": f"Bearer {create_token('profile')}"}
+        db.session.commit()
 
     def one_scan(number):
         answer = client.post("/station/scan", data={"code": number},

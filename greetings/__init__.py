@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, defaults, errors, extensions, jobs, ops, security
+from . import cli, defaults, errors, extensions, jobs, ops, security, tasks
 from .ops.settings import check_at_start
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def create_app(test_config=None):
 
     extensions.init_app(app)
     ops.init_app(app)
-    jobs.init_app(app)
+    jobs.init_app(app, tasks)
     from . import admin, api, feedback, intake, staff, station, system
 
     for blueprint in (system.bp, intake.bp, api.bp, staff.bp, station.bp, feedback.bp, admin.bp):
@@ -46,7 +46,8 @@ def create_app(test_config=None):
     # Machines authenticate by signature or Bearer token, not by a browser session.
     extensions.csrf.exempt(intake.bp)
     extensions.csrf.exempt(api.bp)
-    # No limit applies to signed webhooks; exempting skips the limiter's per-request work.
+    # Webhooks have no rate limit (a signed delivery must never be refused for its rate);
+    # exempting the blueprint also skips the limiter's per-request work.
     extensions.limiter.exempt(intake.bp)
     security.init_app(app)
     app.context_processor(lambda: {"current_lang": str(extensions.get_locale() or "en")})

@@ -3,6 +3,7 @@
 import logging
 
 from flask import Response, current_app, json, render_template, request
+from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -46,6 +47,17 @@ class InvalidInput(ProblemError):
 
     status = 422
     title = "Input failed validation"
+
+
+def validation_errors(error: ValidationError) -> list[dict]:
+    """List each field pydantic refused as `{"field": "customer.first_name", "message": …}`."""
+    return [
+        {
+            "field": ".".join(str(part) for part in item["loc"]) or "(body)",
+            "message": item["msg"],
+        }
+        for item in error.errors(include_url=False, include_input=False)
+    ]
 
 
 def problem_response(status, title, detail=None, *, errors=None, headers=None):

@@ -9,6 +9,7 @@ import pytest
 from flask_migrate import upgrade
 
 from greetings import create_app
+from greetings.api.tokens import create_token
 from greetings.extensions import db
 from greetings.intake.integrations import add_integration
 from tests.support.browser import PRINT_STUB
@@ -78,22 +79,31 @@ def make_app(instance_path, database_url, **config):
     return app
 
 
-@pytest.fixture
-def app(tmp_path, sqlite_url):
-    """The app on a real SQLite file, migrated with the real migrations."""
-    app = make_app(tmp_path, sqlite_url)
+def serve(app):
+    """Yield the app, then close its database connections."""
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, sqlite_url):
+    """The app on a real SQLite file, migrated with the real migrations."""
+    yield from serve(make_app(tmp_path, sqlite_url))
 
 
 @pytest.fixture
 def any_app(tmp_path, db_url):
     """The app on each database engine in turn."""
-    app = make_app(tmp_path, db_url)
-    yield app
+    yield from serve(make_app(tmp_path, db_url))
+
+
+def make_token(app, name="test"):
+    """Store a new API token on the app's database and return it."""
     with app.app_context():
-        db.engine.dispose()
+        token = create_token(name)
+        db.session.commit()
+    return token
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from .service import REASON_MAX
+from ..feedback.service import REASON_MAX
 
 
 class HideForm(FlaskForm):

@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from ..feedback.service import hide_comment, show_comment
 from ..models import Feedback
 from ..staff.service import manager_required
 from .forms import HideForm, ShowForm
-from .service import FILTERS, feedback_query, hidden_by, hide_comment, show_comment
+from .service import FILTERS, feedback_query, hidden_by
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -35,6 +36,7 @@ def hide(feedback_id):
     form = HideForm()
     if form.validate_on_submit():
         hide_comment(item, current_user, form.reason.data)
+        db.session.commit()
         flash(_("The comment is hidden from the packer."), "success")
     else:
         for error in form.reason.errors or [_("Please try again.")]:
@@ -49,6 +51,7 @@ def show(feedback_id):
     item = db.get_or_404(Feedback, feedback_id)
     if ShowForm().validate_on_submit():
         show_comment(item)
+        db.session.commit()
         flash(_("The packer can see the comment again."), "success")
     else:
         flash(_("Please try again."), "error")

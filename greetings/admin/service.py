@@ -1,13 +1,11 @@
-"""Moderating feedback: what a manager lists, hides from a packer's wall, or shows again."""
+"""Moderating feedback: what a manager lists (hiding and showing is feedback's own)."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Feedback, Shipment, User, utcnow
-from ..outbound.outbox import record_feedback_event
+from ..models import Feedback, Shipment, User
 
-REASON_MAX = 500
 FILTERS = ("all", "comments", "hidden")
 
 
@@ -24,27 +22,6 @@ def feedback_query(which: str = "all"):
     elif which == "hidden":
         query = query.where(Feedback.hidden_at.is_not(None))
     return query
-
-
-def hide_comment(feedback: Feedback, user: User, reason: str) -> None:
-    """Hide the comment from the packer's wall, keeping who did it, when and why."""
-    feedback.hidden_at = utcnow()
-    feedback.hidden_by_id = user.id
-    feedback.hidden_reason = reason.strip()[:REASON_MAX]
-    record_feedback_event(feedback, "feedback.hidden")  # the outbox, in this same transaction
-    db.session.commit()
-
-
-def show_comment(feedback: Feedback) -> None:
-    """Let the packer see the comment again.
-
-    The last reason stays stored, so a later reader can see it was once hidden and why.
-    """
-    feedback.hidden_at = None
-    feedback.hidden_by_id = None
-    # Receivers got the comment as null when it was hidden; this sends it to them again.
-    record_feedback_event(feedback, "feedback.updated")
-    db.session.commit()
 
 
 def hidden_by(feedback: Feedback) -> str | None:

@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from ..cards.renderer import PROFILES
 from ..cards.service import card_pdf
 from ..cards.tokens import feedback_url, public_url
-from ..errors import InvalidInput, UnreadableJson
+from ..errors import InvalidInput, UnreadableJson, validation_errors
 from ..extensions import db
-from ..intake.payloads import validation_errors
 from ..models import Shipment
 from ..station.service import find_order, find_packer, pack_order
 from .tokens import bearer_or_station, bearer_required
@@ -52,19 +51,20 @@ def pack():
     body = json_body(PackIn)
     order = find_order(body.order)
     shipment = pack_order(order, find_packer(body.badge), body.station)
+    db.session.commit()
     return jsonify({"shipment": shipment_json(shipment)})
 
 
 @bp.get("/shipments/<int:shipment_id>/insert.pdf")
 @bearer_or_station
-def insert(shipment_id):
+def card(shipment_id):
     """Send the shipment's card as a PDF."""
     shipment = db.get_or_404(Shipment, shipment_id)
     profile = request.args.get("profile")
     if profile is not None and profile not in PROFILES:
         raise InvalidInput(f"profile is one of {', '.join(PROFILES)}",
-                             errors=[{"field": "profile", "message": "unknown profile"}])
-    filename = re.sub(r"[^A-Za-z0-9._-]", "_", shipment.order.number)[:60] or "insert"
+                           errors=[{"field": "profile", "message": "unknown profile"}])
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", shipment.order.number)[:60] or "card"
     return Response(card_pdf(shipment, profile), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
 
@@ -75,6 +75,6 @@ def shipment_json(shipment: Shipment) -> dict:
         "id": shipment.id,
         "order": shipment.order.number,
         "packer": {"display_name": shipment.packer.display_name},
-        "insert_url": public_url(url_for("api.insert", shipment_id=shipment.id)),
+        "insert_url": public_url(url_for("api.card", shipment_id=shipment.id)),
         "feedback_url": feedback_url(shipment.feedback_token),
     }

@@ -32,10 +32,12 @@ def hash_token(token: str) -> str:
 
 
 def create_token(name: str) -> str:
-    """Store a new token under `name` and return it; it cannot be shown again."""
+    """Add a new token under `name` and return it; it cannot be shown again.
+
+    Only its hash is stored, once the caller commits.
+    """
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(name=name, token_hash=hash_token(token)))
-    db.session.commit()
     return token
 
 

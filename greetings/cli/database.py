@@ -24,4 +24,6 @@ token = AppGroup("token", help="Manage API tokens.")
 @click.argument("name")
 def token_add(name):
     """Print a new API token (shown once, stored hashed)."""
-    click.echo(create_token(name))
+    token = create_token(name)
+    db.session.commit()
+    click.echo(token)

@@ -37,7 +37,7 @@ DEMO_ORDERS = [
 @click.command("demo")
 @with_appcontext
 def demo():
-    """Load demo data (integrations, orders, an API token) and print where to go."""
+    """Load demo data (integrations, orders, packers, a manager, a station, an API token)."""
     erp = _integration("demo-erp", IntegrationKind.STANDARD)
     _integration("demo-shopify", IntegrationKind.SHOPIFY)
     _integration("demo-woo", IntegrationKind.WOOCOMMERCE)
@@ -52,6 +52,7 @@ def demo():
         # A second run repeats the same delivery keys: nothing is stored twice.
         with contextlib.suppress(DuplicateDelivery):
             upsert_order(erp, order, f"demo:{number}", None, 0)
+            db.session.commit()
     packers = ensure_demo_packers()
     ensure_demo_staff()
     # Half the demo orders are packed, so cards can be rendered at once.
@@ -73,7 +74,11 @@ def _integration(slug, kind) -> Integration:
 def _demo_token():
     exists = db.session.execute(
         select(ApiToken).where(ApiToken.name == "demo")).scalar_one_or_none()
-    return None if exists else create_token("demo")
+    if exists:
+        return None
+    token = create_token("demo")
+    db.session.commit()
+    return token
 
 
 def _print_welcome(token, first_feedback_url):

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from ..cards.renderer import prepare_signature
 from ..extensions import db
-from ..models import Order, Packer, Shipment, Station, User
+from ..models import Order, Packer, Role, Shipment, Station, User
 from ..staff.service import create_user
 from ..station.service import badge_hash, pack_order
 
@@ -57,11 +57,11 @@ def ensure_demo_staff() -> None:
     """Create the demo manager login and a demo station once."""
     email, password = DEMO_MANAGER
     if db.session.execute(select(User).where(User.email == email)).scalar_one_or_none() is None:
-        create_user(email, password, "manager")
+        create_user(email, password, Role.MANAGER)
     if db.session.execute(
             select(Station).where(Station.name == DEMO_STATION)).scalar_one_or_none() is None:
         db.session.add(Station(name=DEMO_STATION, site="Demo warehouse"))
-        db.session.commit()
+    db.session.commit()
 
 
 def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> list[Shipment]:
@@ -71,4 +71,5 @@ def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> list[Shipment
         order = db.session.execute(
             select(Order).where(Order.external_id == f"DEMO-{number}")).scalar_one()
         shipments.append(pack_order(order, packers[index % len(packers)], DEMO_STATION))
+    db.session.commit()
     return shipments

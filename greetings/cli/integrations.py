@@ -6,8 +6,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
+from ..intake import deliveries
 from ..intake.integrations import IntegrationRefused, add_integration, new_secret, remove_secret
-from ..models import Delivery, Integration, IntegrationKind
+from ..models import Integration, IntegrationKind
 
 integration = AppGroup("integration", help="Manage the senders of orders.")
 
@@ -53,10 +54,7 @@ def integration_list():
 @click.option("--limit", default=20, show_default=True)
 def integration_log(slug, limit):
     """Show the last deliveries to SLUG and what became of each."""
-    rows = db.session.execute(
-        select(Delivery).where(Delivery.slug == slug)
-        .order_by(Delivery.received_at.desc(), Delivery.id.desc()).limit(limit)
-    ).scalars().all()
+    rows = deliveries.latest(slug, limit)
     if not rows:
         click.echo(f"no deliveries to {slug} yet")
     for row in rows:

@@ -4,6 +4,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..extensions import db
 from ..privacy import purge
 
 
@@ -14,5 +15,6 @@ def purge_command(days):
     """Apply the retention policy (default: RETENTION_DAYS, 180)."""
     retention = days if days is not None else int(current_app.config["RETENTION_DAYS"])
     counts = purge(retention)
+    db.session.commit()
     click.echo(f"purged {counts['orders']} order(s) older than {retention} days: "
                f"{counts['items']} item line(s), {counts['parked_bodies']} parked body(ies)")

@@ -15,10 +15,10 @@ from flask import (
 from flask_babel import force_locale
 
 from ..cards.tokens import normalise
-from ..extensions import csrf, limiter
+from ..extensions import csrf, db, limiter
 from .forms import FeedbackForm
 from .service import (
-    Answer,
+    FeedbackIn,
     FeedbackLocked,
     can_change,
     edit_deadline,
@@ -30,10 +30,8 @@ from .service import (
 
 bp = Blueprint("feedback", __name__)
 
-# Defaults; FEEDBACK_RATELIMIT_ADDRESS / FEEDBACK_RATELIMIT_TOKEN in the config override them.
-# A customer needs a handful of requests; a script guessing tokens needs billions.
-ADDRESS_LIMIT = "60 per minute;600 per hour"
-CARD_LIMIT = "20 per minute;200 per day"
+# FEEDBACK_RATELIMIT_ADDRESS and FEEDBACK_RATELIMIT_TOKEN (defaults.py): a customer needs
+# a handful of requests; a script guessing tokens needs billions.
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English", "de": "Deutsch", "sv": "Svenska",
                   "nb": "Norsk"}
 
@@ -45,10 +43,10 @@ def _token_key() -> str:
 
 
 per_address = limiter.shared_limit(
-    lambda: current_app.config.get("FEEDBACK_RATELIMIT_ADDRESS", ADDRESS_LIMIT),
+    lambda: current_app.config["FEEDBACK_RATELIMIT_ADDRESS"],
     scope="feedback-address")
 per_token = limiter.shared_limit(
-    lambda: current_app.config.get("FEEDBACK_RATELIMIT_TOKEN", CARD_LIMIT),
+    lambda: current_app.config["FEEDBACK_RATELIMIT_TOKEN"],
     scope="feedback-token", key_func=_token_key)
 
 
@@ -95,12 +93,13 @@ def _answer_page(shipment, lang):
         if not editable:
             status = 409
         elif form.validate():
-            answer = Answer(form.rating.data, form.comment.data, lang)
+            answer = FeedbackIn(form.rating.data, form.comment.data, lang)
             try:
                 save_answer(shipment, answer)
             except FeedbackLocked:
                 editable, status = False, 409
             else:
+                db.session.commit()
                 return redirect(url_for(".thanks", token=shipment.feedback_token, lang=lang),
                                 303)
         else:

@@ -1,4 +1,8 @@
-"""Feedback: finding a shipment by its card's token, storing one answer, the packer's wall."""
+"""Feedback: finding a shipment by its card's token, storing its one answer, hiding a
+comment from the packer's wall (the one writer of the feedback table), and the wall.
+
+The routes commit.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,17 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..cards.tokens import normalise
 from ..extensions import db
-from ..models import Feedback, Shipment, utcnow
+from ..models import Feedback, Shipment, User, dialect_insert, utcnow
 from ..outbound.outbox import record_feedback_event
 from ..text import card_language
 
 RATINGS = (1, 2, 3, 4, 5)
 COMMENT_MAX = 1000
-# Defaults for settings that instance/config.py or GREETINGS_* may override.
-EDIT_DAYS = 30
-WALL_SIZE = 5
+REASON_MAX = 500  # the column's size
 
 
 class FeedbackLocked(Exception):
@@ -28,8 +29,8 @@ class FeedbackLocked(Exception):
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A validated rating and comment, ready to store."""
+class FeedbackIn:
+    """A customer's rating and comment as the form validated them, ready to store."""
 
     rating: int
     comment: str | None
@@ -63,7 +64,7 @@ def page_language(shipment: Shipment, chosen: str | None) -> str:
 
 def edit_deadline(feedback: Feedback) -> datetime:
     """Return until when the customer may change their answer."""
-    days = int(current_app.config.get("FEEDBACK_EDIT_DAYS", EDIT_DAYS))
+    days = int(current_app.config["FEEDBACK_EDIT_DAYS"])
     return feedback.created_at + timedelta(days=days)
 
 
@@ -72,30 +73,51 @@ def can_change(feedback: Feedback | None, now: datetime | None = None) -> bool:
     return feedback is None or (now or utcnow()) <= edit_deadline(feedback)
 
 
-def save_answer(shipment: Shipment, answer: Answer) -> Feedback:
+def save_answer(shipment: Shipment, answer: FeedbackIn) -> Feedback:
     """Store the shipment's one answer, or update it within the edit window.
 
-    Raises FeedbackLocked after the window. Two first answers racing each other meet the
-    unique constraint; the loser becomes an update of the winner's row.
+    Raises FeedbackLocked after the window; the caller commits. Two first answers racing
+    each other make one row: the second insert does nothing, and updates that row.
     """
-    for _attempt in range(2):
+    feedback = feedback_of(shipment)
+    if not can_change(feedback):
+        raise FeedbackLocked
+    now = utcnow()
+    event = "feedback.updated"
+    if feedback is None:
+        insert = dialect_insert(db.session.get_bind().dialect.name)
+        inserted = db.session.execute(
+            insert(Feedback)
+            .values(shipment_id=shipment.id, rating=answer.rating, comment=answer.comment,
+                    language=answer.language, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["shipment_id"])).rowcount
         feedback = feedback_of(shipment)
-        if not can_change(feedback):
-            raise FeedbackLocked
-        now = utcnow()
-        event = "feedback.updated" if feedback else "feedback.received"
-        if feedback is None:
-            feedback = Feedback(shipment_id=shipment.id, created_at=now)
-            db.session.add(feedback)
-        feedback.rating, feedback.comment = answer.rating, answer.comment
-        feedback.language, feedback.updated_at = answer.language, now
-        try:
-            record_feedback_event(feedback, event)  # the outbox, in this same transaction
-            db.session.commit()
-            return feedback
-        except IntegrityError:
-            db.session.rollback()
-    raise RuntimeError("feedback row vanished between insert and update")
+        # A racing first answer inserted the row instead: this one updates it.
+        if inserted:
+            event = "feedback.received"
+    feedback.rating, feedback.comment = answer.rating, answer.comment
+    feedback.language, feedback.updated_at = answer.language, now
+    record_feedback_event(feedback, event)  # the outbox, in this same transaction
+    return feedback
+
+
+def hide_comment(feedback: Feedback, user: User, reason: str) -> None:
+    """Hide the comment from the packer's wall, keeping who did it, when and why."""
+    feedback.hidden_at = utcnow()
+    feedback.hidden_by_id = user.id
+    feedback.hidden_reason = reason.strip()[:REASON_MAX]
+    record_feedback_event(feedback, "feedback.hidden")  # the outbox, in this same transaction
+
+
+def show_comment(feedback: Feedback) -> None:
+    """Let the packer see the comment again.
+
+    The last reason stays stored, so a later reader can see it was once hidden and why.
+    """
+    feedback.hidden_at = None
+    feedback.hidden_by_id = None
+    # Receivers got the comment as null when it was hidden; this sends it to them again.
+    record_feedback_event(feedback, "feedback.updated")
 
 
 def week_start(today: date) -> datetime:
@@ -111,7 +133,7 @@ def wall_for(packer_id: int, limit: int | None = None, now: datetime | None = No
     be able to read it, nor tell that something was hidden.
     """
     now = now or utcnow()
-    limit = limit or int(current_app.config.get("FEEDBACK_WALL_SIZE", WALL_SIZE))
+    limit = limit or int(current_app.config["FEEDBACK_WALL_SIZE"])
     mine = select(Feedback).join(Shipment).where(Shipment.packer_id == packer_id)
     latest = db.session.execute(
         mine.order_by(Feedback.updated_at.desc(), Feedback.id.desc()).limit(limit)

@@ -4,8 +4,6 @@ import hashlib
 import re
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
-
 from ..models import IntegrationKind, OrderStatus
 from . import signatures
 from .payloads import GenericOrder, OrderIn, to_utc
@@ -60,16 +58,25 @@ class Standard(Kind):
         return signed["id"]
 
 
-class Shopify(Kind):
-    topics = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+class SignedBody(Kind):
+    """A shop that signs the raw body alone: base64 HMAC-SHA256 in a header of its own."""
+
+    signature_header: str
+    topic_header: str
 
     def verify(self, secrets, headers, body, tolerance):
         signatures.verify_hmac_body(
-            secrets, headers.get("X-Shopify-Hmac-Sha256"), body, "X-Shopify-Hmac-Sha256")
+            secrets, headers.get(self.signature_header), body, self.signature_header)
+        # The signature covers the body only: the headers vouch for nothing.
         return {}
 
     def topic(self, headers):
-        return headers.get("X-Shopify-Topic")
+        return headers.get(self.topic_header)
+
+
+class Shopify(SignedBody):
+    signature_header, topic_header = "X-Shopify-Hmac-Sha256", "X-Shopify-Topic"
+    topics = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 
     def to_order(self, data, *, headers, signed, topic, integration):
         order = ShopifyOrder.model_validate(data)
@@ -80,19 +87,12 @@ class Shopify(Kind):
         return event or "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-class WooCommerce(Kind):
+class WooCommerce(SignedBody):
+    signature_header, topic_header = "X-WC-Webhook-Signature", "X-WC-Webhook-Topic"
     topics = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
 
     def is_ping(self, headers, body):
-        return "X-WC-Webhook-Signature" not in headers and WOO_PING.fullmatch(body.strip())
-
-    def verify(self, secrets, headers, body, tolerance):
-        signatures.verify_hmac_body(
-            secrets, headers.get("X-WC-Webhook-Signature"), body, "X-WC-Webhook-Signature")
-        return {}
-
-    def topic(self, headers):
-        return headers.get("X-WC-Webhook-Topic")
+        return self.signature_header not in headers and WOO_PING.fullmatch(body.strip())
 
     def to_order(self, data, *, headers, signed, topic, integration):
         if topic == "order.deleted":
@@ -122,5 +122,3 @@ def _iso_header(value):
     except (ValueError, OverflowError):
         return None
 
-
-__all__ = ["KINDS", "Kind", "ValidationError"]

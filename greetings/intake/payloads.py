@@ -11,7 +11,6 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
-    ValidationError,
 )
 
 from ..models import OrderStatus
@@ -120,15 +119,3 @@ class GenericOrder(_Payload):
             version=self.updated_at,
             items=[ItemIn(sku=i.sku, name=i.name, quantity=i.quantity) for i in self.items],
         )
-
-
-def validation_errors(error: ValidationError) -> list[dict]:
-    """List each failing field as `{"field": "customer.first_name", "message": …}`."""
-    return [
-        {
-            "field": ".".join(str(part) for part in item["loc"]) or "(body)",
-            "message": item["msg"],
-        }
-        for item in error.errors(include_url=False, include_input=False)
-    ]
-

@@ -1,22 +1,22 @@
-"""Receiving a webhook: verify, record, validate, store the order once."""
+"""Receiving a webhook: verify, log, validate, and store the order once.
+
+Speaks in deliveries, not HTTP: the route hands in what it read from the request and maps
+the `Receipt` (or the ProblemError raised for a refusal) to an answer, then commits.
+"""
 
 import json
-import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import InvalidInput, ProblemError, UnreadableJson
+from ..errors import InvalidInput, ProblemError, UnreadableJson, validation_errors
 from ..extensions import db
-from ..models import Delivery, Integration, IntegrationSecret
-from .kinds import KINDS
-from .payloads import validation_errors
-from .store import DuplicateDelivery, record_duplicate, upsert_order
-
-log = logging.getLogger(__name__)
+from ..models import DeliveryOutcome, Integration, IntegrationKind, IntegrationSecret
+from . import deliveries
+from .kinds import KINDS, Kind
+from .store import DuplicateDelivery, upsert_order
 
 
 class UnknownIntegration(ProblemError):
@@ -38,57 +38,57 @@ class PayloadInvalid(InvalidInput):
     title = "Payload failed validation"
 
 
-@dataclass
-class Answer:
-    """What to send back, and under which outcome the delivery was logged."""
+@dataclass(frozen=True)
+class Receipt:
+    """What became of an accepted delivery (a refused one raises instead)."""
 
-    status: int
-    body: dict
+    outcome: DeliveryOutcome
+    order_number: str | None = None
+    # What a parked payload failed on, field by field.
+    errors: list | None = None
+    # A word to the sender when the outcome alone does not say why.
+    detail: str | None = None
 
 
-def receive(slug: str, request, config) -> Answer:
-    """Handle one delivery to /webhooks/<slug>; raise a ProblemError to refuse it."""
+def receive(slug: str, headers: Mapping[str, str], body: bytes | None, mimetype: str, *,
+            content_length: int | None, max_bytes: int, tolerance: int) -> Receipt:
+    """Take one delivery to /webhooks/<slug>; raise a ProblemError to refuse it.
+
+    `headers` is a case-insensitive mapping; `body` the raw bytes, or None when the route
+    did not read them because they are over `max_bytes`. Every delivery is logged, a
+    refused one too; the caller commits.
+    """
     integration = _integration(slug)
     if integration is None:
-        _record(None, slug[:64], 404, "unknown_integration", "no integration has this slug")
-        raise UnknownIntegration(f"no integration is called {slug[:64]!r}")
-    size = request.content_length or 0
+        error = UnknownIntegration(f"no integration is called {slug[:64]!r}")
+        deliveries.write_refusal(None, slug[:64], error)
+        raise error
+    kind = KINDS[integration.kind]
     try:
-        body = _read_body(request, config["WEBHOOK_MAX_BYTES"])
-        size = len(body)
-        return _handle(integration, request, body, config)
+        if body is None or len(body) > max_bytes:
+            raise BodyTooLarge(f"the limit is {max_bytes} bytes")
+        return _handle(integration, kind, headers, body, mimetype, tolerance)
     except ProblemError as error:
-        topic = KINDS[integration.kind].topic(request.headers)
-        _record(integration.id, slug, error.status, _outcome_name(error), error.detail,
-                errors=error.errors, size=size, topic=topic)
+        size = len(body) if body is not None else content_length or 0
+        deliveries.write_refusal(integration.id, slug, error, size=size,
+                                 topic=kind.topic(headers))
         raise
 
 
-def _read_body(request, limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise BodyTooLarge(f"the limit is {limit} bytes")
-    try:
-        return request.get_data(cache=True)
-    except RequestEntityTooLarge as error:
-        raise BodyTooLarge(f"the limit is {limit} bytes") from error
-
-
-def _handle(integration, request, body, config) -> Answer:
-    kind = KINDS[integration.kind]
-    headers = request.headers
+def _handle(integration, kind: Kind, headers, body: bytes, mimetype: str,
+            tolerance: int) -> Receipt:
     if kind.is_ping(headers, body):
-        _record(integration.id, integration.slug, 200, "ping", "connection test", size=len(body))
-        return Answer(200, {"outcome": "ping"})
-    secrets = integration.secrets
-    signed = kind.verify(secrets, headers, body, int(config["WEBHOOK_TOLERANCE_SECONDS"]))
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
-        raise NotJson(f"send Content-Type: application/json, not {request.mimetype or 'none'!r}")
+        _acknowledge(integration, DeliveryOutcome.PING, "connection test", len(body))
+        return Receipt(DeliveryOutcome.PING)
+    signed = kind.verify(integration.secrets, headers, body, tolerance)
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise NotJson(f"send Content-Type: application/json, not {mimetype or 'none'!r}")
     data = _parse_json(body)
     topic = kind.topic(headers)
     if kind.topics and topic not in kind.topics:
-        _record(integration.id, integration.slug, 200, "ignored",
-                "this topic does not concern orders", size=len(body), topic=topic)
-        return Answer(200, {"outcome": "ignored", "detail": "topic not handled"})
+        _acknowledge(integration, DeliveryOutcome.IGNORED,
+                     "this topic does not concern orders", len(body), topic)
+        return Receipt(DeliveryOutcome.IGNORED, detail="topic not handled")
     try:
         if not isinstance(data, dict):
             raise PayloadInvalid("the body must be a JSON object",
@@ -99,30 +99,32 @@ def _handle(integration, request, body, config) -> Answer:
         errors = error.errors if isinstance(error, PayloadInvalid) else validation_errors(error)
         return _refuse_invalid(integration, kind, errors, body, topic)
     key = kind.dedup_key(headers=headers, signed=signed, topic=topic, data=data, body=body)
-    return _store(integration, order, key, topic, len(body))
-
-
-def _store(integration, order, key, topic, size) -> Answer:
     try:
-        number, outcome = upsert_order(integration, order, key, topic, size)
+        number, outcome = upsert_order(integration, order, key, topic, len(body))
     except DuplicateDelivery:
-        number, outcome = record_duplicate(integration, key, topic, size)
-    body = {"outcome": outcome}
-    if number is not None:
-        body["order"] = {"number": number}
-    return Answer(200, body)
+        number = deliveries.write_duplicate(integration.id, integration.slug, key, topic,
+                                            len(body))
+        outcome = DeliveryOutcome.DUPLICATE
+    return Receipt(outcome, number)
 
 
-def _refuse_invalid(integration, kind, errors, body, topic) -> Answer:
+def _acknowledge(integration, outcome, detail, size, topic=None) -> None:
+    """Log a delivery that is answered without storing anything."""
+    deliveries.write(integration.id, integration.slug, outcome, detail=detail, size=size,
+                     topic=topic)
+
+
+def _refuse_invalid(integration, kind, errors, body, topic) -> Receipt:
     if not kind.parks_invalid:
         raise PayloadInvalid("see errors for each field", errors=errors)
     # Shops disable a webhook after repeated 4xx answers, so a signed payload we cannot
     # read is kept for a person to look at instead of refused.
-    _record(integration.id, integration.slug, 202, "parked", "payload failed validation",
-            errors=errors, size=len(body), topic=topic,
-            # PostgreSQL text cannot hold NUL.
-            parked_body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"))
-    return Answer(202, {"outcome": "parked", "errors": errors})
+    deliveries.write(integration.id, integration.slug, DeliveryOutcome.PARKED,
+                     detail="payload failed validation", errors=errors, size=len(body),
+                     topic=topic,
+                     # PostgreSQL text cannot hold NUL.
+                     parked_body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"))
+    return Receipt(DeliveryOutcome.PARKED, errors=errors)
 
 
 def _parse_json(body: bytes):
@@ -142,7 +144,7 @@ class IntegrationView:
 
     id: int
     slug: str
-    kind: str
+    kind: IntegrationKind
     default_language: str
     secrets: tuple[str, ...]
 
@@ -165,24 +167,3 @@ def _integration(slug: str) -> IntegrationView | None:
     first = rows[0]
     return IntegrationView(first.id, first.slug, first.kind, first.default_language,
                            tuple(row.secret for row in rows if row.secret is not None))
-
-
-def _outcome_name(error: ProblemError) -> str:
-    return {401: "bad_signature", 400: "unreadable", 413: "too_large", 415: "not_json",
-            422: "invalid"}.get(error.status, "refused")
-
-
-def _record(integration_id, slug, status, outcome, detail, *, errors=None, size=0, topic=None,
-            parked_body=None):
-    """Log a delivery that stored no order; never let logging turn an answer into a 500."""
-    try:
-        db.session.rollback()
-        db.session.add(Delivery(
-            integration_id=integration_id, slug=slug, status_code=status, outcome=outcome,
-            detail=detail, errors=errors, body_bytes=size, topic=(topic or None) and topic[:64],
-            parked_body=parked_body,
-        ))
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.warning("could not log a delivery (outcome %s)", outcome, exc_info=True)

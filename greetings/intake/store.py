@@ -4,28 +4,20 @@ This is the hot path of every webhook, so statements are built once per dialect 
 through SQLAlchemy Core: the ORM's per-call statement building cost more than the database.
 """
 
-import contextlib
-import fcntl
-import hashlib
-import os
-
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Delivery, Order, OrderItem, OrderStatus, utcnow
+from ..extensions import db, hold_sqlite_write_lock
+from ..models import DeliveryOutcome, Order, OrderItem, OrderStatus, dialect_insert, utcnow
+from . import deliveries
 from .payloads import OrderIn
 
 # Columns an update of the order may change; created_at and the ids stay.
 UPDATABLE = ("number", "status", "first_name", "last_name", "language", "shipping_country",
              "placed_at", "version", "updated_at")
-ORDERS, ITEMS, DELIVERIES = Order.__table__, OrderItem.__table__, Delivery.__table__
+ORDERS, ITEMS = Order.__table__, OrderItem.__table__
 _UPSERTS = {}
 # Built once: building a statement costs more CPU than SQLite takes to run it.
-SEEN_KEY = select(DELIVERIES.c.id).where(
-    DELIVERIES.c.integration_id == bindparam("integration_id"),
-    DELIVERIES.c.dedup_key == bindparam("key"))
 EXISTING = select(ORDERS.c.id, ORDERS.c.number).where(
     ORDERS.c.integration_id == bindparam("integration_id"),
     ORDERS.c.external_id == bindparam("external_id"))
@@ -36,43 +28,29 @@ class DuplicateDelivery(Exception):
     """This delivery was applied before; the unique key in `deliveries` says so."""
 
 
-def dedup_column(key: str) -> str:
-    """Fit a sender's key into the column; long keys are hashed, keeping them distinct."""
-    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-
-
 def upsert_order(integration, order: OrderIn, key: str, topic, size: int):
-    """Create or update the order and log the delivery in one transaction.
+    """Create or update the order and log the delivery, in the session's transaction.
 
     Returns the order number (None if unknown) and the outcome: created, updated, stale
-    (older than the stored version, ignored), or ignored. Raises DuplicateDelivery when
-    the delivery's key was seen before.
+    (older than the stored version, ignored), or ignored. The caller commits. Raises
+    DuplicateDelivery when the delivery's key was seen before; the transaction is then
+    rolled back, so that nothing this delivery wrote stays.
     """
-    connection = db.session.connection()
-    key = dedup_column(key)
     # A fast path for repeats only: the unique key below is what guarantees it.
-    seen = connection.execute(SEEN_KEY, {"integration_id": integration.id, "key": key})
-    if seen.first() is not None:
+    if deliveries.was_applied(integration.id, key):
         raise DuplicateDelivery
     now = utcnow()
-    with _sqlite_write_lock(connection):
-        try:
-            number, order_id, outcome = _apply(connection, integration, order, now)
-            # Last, so that a repeated key rolls back everything this delivery did.
-            connection.execute(insert(DELIVERIES), {
-                "integration_id": integration.id, "slug": integration.slug,
-                "received_at": now, "dedup_key": key, "topic": topic and topic[:64],
-                "status_code": 200, "outcome": outcome, "body_bytes": size,
-                "order_id": order_id, "errors": None, "parked_body": None,
-                "detail": "older than the stored version" if outcome == "stale" else None,
-            })
-            db.session.commit()
-        except IntegrityError as error:
-            db.session.rollback()
-            raise DuplicateDelivery from error
-        except BaseException:
-            db.session.rollback()
-            raise
+    connection = hold_sqlite_write_lock(db.session())
+    try:
+        number, order_id, outcome = _apply(connection, integration, order, now)
+        # Last, so that a repeated key fails after everything this delivery did.
+        deliveries.write(
+            integration.id, integration.slug, outcome, key=key, order_id=order_id,
+            topic=topic, size=size, now=now,
+            detail="older than the stored version" if outcome == DeliveryOutcome.STALE else None)
+    except IntegrityError as error:
+        db.session.rollback()
+        raise DuplicateDelivery from error
     return number, outcome
 
 
@@ -84,10 +62,11 @@ def _apply(connection, integration, order: OrderIn, now):
         row = _upsert_row(connection, integration, order, now)
     if row is None:
         order_id, number = _existing(connection, integration.id, order.external_id)
-        return number, order_id, "stale" if order_id is not None else "ignored"
+        outcome = DeliveryOutcome.STALE if order_id is not None else DeliveryOutcome.IGNORED
+        return number, order_id, outcome
     order_id, number, created_at = row
-    outcome = "created" if created_at == now else "updated"
-    if outcome == "updated":
+    outcome = DeliveryOutcome.CREATED if created_at == now else DeliveryOutcome.UPDATED
+    if outcome == DeliveryOutcome.UPDATED:
         connection.execute(CLEAR_ITEMS, {"order_id": order_id})
     if order.status != OrderStatus.DELETED and order.items:
         connection.execute(insert(ITEMS), [
@@ -102,8 +81,7 @@ def _upsert_statement(dialect_name):
     """Build the upsert once per dialect, so SQLAlchemy compiles it once too."""
     statement = _UPSERTS.get(dialect_name)
     if statement is None:
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
-        statement = dialect.insert(ORDERS)
+        statement = dialect_insert(dialect_name)(ORDERS)
         statement = statement.on_conflict_do_update(
             index_elements=["integration_id", "external_id"],
             set_={column: statement.excluded[column] for column in UPDATABLE},
@@ -117,7 +95,7 @@ def _upsert_statement(dialect_name):
 def _upsert_row(connection, integration, order: OrderIn, now):
     values = {
         "integration_id": integration.id, "external_id": order.external_id,
-        "number": order.number, "status": str(order.status), "first_name": order.first_name,
+        "number": order.number, "status": order.status, "first_name": order.first_name,
         "last_name": order.last_name, "language": order.language or integration.default_language,
         "shipping_country": order.shipping_country, "placed_at": order.placed_at,
         "version": order.version or now, "created_at": now, "updated_at": now,
@@ -130,7 +108,7 @@ def _mark_deleted(connection, integration_id, order: OrderIn, now):
         update(ORDERS)
         .where(ORDERS.c.integration_id == integration_id,
                ORDERS.c.external_id == order.external_id, ORDERS.c.version <= now)
-        .values(status=str(OrderStatus.DELETED), version=now, updated_at=now)
+        .values(status=OrderStatus.DELETED, version=now, updated_at=now)
         .returning(ORDERS.c.id, ORDERS.c.number, ORDERS.c.created_at)
     )
     return connection.execute(statement).one_or_none()
@@ -142,44 +120,18 @@ def _existing(connection, integration_id, external_id):
     return (row.id, row.number) if row else (None, None)
 
 
-@contextlib.contextmanager
-def _sqlite_write_lock(connection):
-    """Queue SQLite writers on a file lock (a no-op on PostgreSQL).
+def forget_customers(created_before, now) -> tuple[int, int]:
+    """Clear the names and items of orders stored before a time; return how many of each.
 
-    SQLite lets one writer in at a time and makes the others poll with growing sleeps
-    (1, 2, 5 … 100 ms), which is what stretched p99 under concurrent webhooks. A blocking
-    flock wakes the next writer the moment the lock is free, across gunicorn workers.
+    The order row stays (number, language, dates), so shipments and feedback keep their
+    meaning without naming anyone. An order is forgotten once.
     """
-    database = connection.engine.url.database if connection.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
-        yield
-        return
-    descriptor = os.open(database + ".write-lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # closing releases the lock
-
-
-def record_duplicate(integration, key: str, topic, size: int):
-    """Log a repeated delivery and return the number of the order it first stored."""
-    connection = db.session.connection()
-    original = connection.execute(
-        select(DELIVERIES.c.order_id, ORDERS.c.number)
-        .outerjoin(ORDERS, ORDERS.c.id == DELIVERIES.c.order_id)
-        .where(DELIVERIES.c.integration_id == integration.id,
-               DELIVERIES.c.dedup_key == dedup_column(key))
-    ).one_or_none()
-    if original is None:
-        raise RuntimeError("a delivery conflicted on its key but none is stored under it")
-    with _sqlite_write_lock(connection):
-        connection.execute(insert(DELIVERIES), {
-            "integration_id": integration.id, "slug": integration.slug,
-            "received_at": utcnow(), "dedup_key": None, "topic": topic and topic[:64],
-            "status_code": 200, "outcome": "duplicate", "body_bytes": size,
-            "order_id": original.order_id, "errors": None, "parked_body": None,
-            "detail": "this delivery was received before",
-        })
-        db.session.commit()
-    return original.number, "duplicate"
+    old_ids = list(db.session.execute(
+        select(ORDERS.c.id).where(ORDERS.c.created_at < created_before,
+                                  ORDERS.c.purged_at.is_(None))).scalars())
+    if not old_ids:
+        return 0, 0
+    items = db.session.execute(delete(ITEMS).where(ITEMS.c.order_id.in_(old_ids))).rowcount
+    db.session.execute(update(ORDERS).where(ORDERS.c.id.in_(old_ids))
+                       .values(first_name=None, last_name=None, purged_at=now))
+    return len(old_ids), items

@@ -38,8 +38,9 @@ def _sqlite_queue_class():
 class JobQueue:
     """The app's queue. Huey is built on first use, so apps that never enqueue pay nothing."""
 
-    def __init__(self, app):
+    def __init__(self, app, catalog):
         self.app = app
+        self.catalog = catalog
         # Who runs the jobs, in the records of periodic runs (the worker sets its own).
         self.worker_name = "web"
         self._huey = None
@@ -55,8 +56,6 @@ class JobQueue:
             return self._huey
 
     def _build(self):
-        from . import catalog  # the jobs import services that import this module
-
         config = self.app.config
         name = config["JOBS_QUEUE_NAME"]
         if config.get("REDIS_URL"):
@@ -66,7 +65,7 @@ class JobQueue:
         else:
             huey = _sqlite_queue_class()(name, filename=str(self.sqlite_path), results=False)
         tasks = {job: huey.task(name=job)(self._in_app_context(job, func))
-                 for job, func in catalog.jobs().items()}
+                 for job, func in self.catalog.jobs().items()}
         return huey, tasks
 
     @property
@@ -114,9 +113,12 @@ class JobQueue:
         self.huey.flush()
 
 
-def init_app(app) -> None:
-    """Give the app its queue; nothing connects until a job is enqueued."""
-    app.extensions["jobs"] = JobQueue(app)
+def init_app(app, catalog) -> None:
+    """Give the app its queue; nothing connects until a job is enqueued.
+
+    `catalog` lists the jobs (`jobs()`, `PERIODIC`, `periodic_job(name)`): greetings.tasks.
+    """
+    app.extensions["jobs"] = JobQueue(app, catalog)
 
 
 def queue_of(app=None) -> JobQueue:

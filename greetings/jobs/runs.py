@@ -20,9 +20,8 @@ def run_periodic(run_id: int) -> bool:
     Tell whether it ran. A failure is recorded on the run (and logged); the next slot runs
     the job again, so a failing job never blocks the others.
     """
-    from .catalog import periodic_job  # the catalog imports every capability's jobs
-
-    me = current_app.extensions["jobs"].worker_name
+    queue = current_app.extensions["jobs"]
+    me, periodic_job = queue.worker_name, queue.catalog.periodic_job
     claimed = db.session.execute(
         update(JobRun).where(JobRun.id == run_id, JobRun.started_at.is_(None))
         .values(started_at=utcnow(), started_by=me)).rowcount == 1

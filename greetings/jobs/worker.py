@@ -51,12 +51,10 @@ def relax_sqlite_sync(app) -> None:
 
 def run_worker(app, threads: int) -> None:
     """Run jobs until Ctrl-C or SIGTERM; take part in the scheduler lease meanwhile."""
-    from .catalog import PERIODIC
-
     relax_sqlite_sync(app)
     queue = queue_of(app)
     queue.worker_name = worker_identity()
-    scheduler = LeaseScheduler(app, queue.worker_name, PERIODIC, queue.enqueue)
+    scheduler = LeaseScheduler(app, queue.worker_name, queue.catalog.PERIODIC, queue.enqueue)
     consumer = GracefulConsumer(
         queue.huey, workers=threads, worker_type="thread", periodic=False,
         scheduler_interval=1, initial_delay=0.02, backoff=1.5,

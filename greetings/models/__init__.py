@@ -4,10 +4,11 @@ Everything is re-exported here, so `from greetings.models import Order` is the o
 reach a model, and importing this package registers every table on `Base.metadata`.
 """
 
-from .base import NAMING_CONVENTION, Base, utcnow
+from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .feedback import Feedback
 from .intake import (
     Delivery,
+    DeliveryOutcome,
     Integration,
     IntegrationKind,
     IntegrationSecret,
@@ -17,12 +18,13 @@ from .intake import (
 )
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
-from .packing import GreetingText, Shipment, Station
-from .people import ApiToken, Packer, User
+from .packing import GreetingText, PrintMode, Shipment, Station
+from .people import ApiToken, Packer, Role, User
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "Feedback", "GreetingText", "Integration",
-    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
-    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "SchedulerLease",
-    "Shipment", "Station", "User", "utcnow",
+    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
+    "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
+    "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
+    "PrintMode", "Role", "SchedulerLease", "Shipment", "Station", "User", "dialect_insert",
+    "enum_column", "utcnow",
 ]

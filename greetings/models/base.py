@@ -1,12 +1,13 @@
-"""The declarative base, its naming convention, and the one clock every row uses."""
+"""The declarative base, its naming convention, the one clock every row uses, and the
+two column and statement helpers every area shares."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import (
-    MetaData,
-)
+from sqlalchemy import Enum, MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations name the same thing on every database.
@@ -22,6 +23,22 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """Return the current time as naive UTC, the form every timestamp column stores."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enum_column(members: type[enum.StrEnum], length: int) -> Enum:
+    """Return a column type that stores a StrEnum's values as VARCHAR(length).
+
+    Rows read back as members, and writing a value that is not a member fails before it
+    reaches the database. No native enum and no CHECK constraint: adding a member later
+    needs no migration.
+    """
+    return Enum(members, native_enum=False, create_constraint=False, length=length,
+                validate_strings=True, values_callable=lambda kind: [m.value for m in kind])
+
+
+def dialect_insert(dialect_name: str):
+    """Return the INSERT of SQLite or PostgreSQL, the two that have ON CONFLICT."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 class Base(DeclarativeBase):

@@ -5,22 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import Base, enum_column, utcnow
 
 
 class IntegrationKind(enum.StrEnum):
+    """How a sender signs its deliveries and shapes its orders (see intake/kinds.py)."""
+
     STANDARD = "standard"
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
@@ -33,7 +26,7 @@ class Integration(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[IntegrationKind] = mapped_column(enum_column(IntegrationKind, 16))
     # Used when a payload carries no language of its own (WooCommerce).
     default_language: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -65,6 +58,8 @@ class IntegrationSecret(Base):
 
 
 class OrderStatus(enum.StrEnum):
+    """Where the sender says the order stands; only an open order may be packed."""
+
     OPEN = "open"
     CANCELLED = "cancelled"
     DELETED = "deleted"
@@ -80,7 +75,8 @@ class Order(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     # What the packing slip's barcode carries.
     number: Mapped[str] = mapped_column(String(128), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.OPEN)
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus, 16),
+                                                default=OrderStatus.OPEN)
     first_name: Mapped[str | None] = mapped_column(String(200))
     last_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16))
@@ -118,6 +114,27 @@ class OrderItem(Base):
     order: Mapped[Order] = relationship(back_populates="items")
 
 
+class DeliveryOutcome(enum.StrEnum):
+    """What became of a webhook delivery, as its log line and its answer name it."""
+
+    # Applied, or answered without applying anything.
+    CREATED = "created"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"  # this very delivery was applied before
+    STALE = "stale"  # older than the stored version of the order
+    IGNORED = "ignored"  # a topic that is not about orders, or the deletion of an unknown one
+    PING = "ping"  # the sender's connection test
+    PARKED = "parked"  # signed, but the payload failed validation: kept for a person
+    # Refused.
+    UNKNOWN_INTEGRATION = "unknown_integration"
+    BAD_SIGNATURE = "bad_signature"
+    UNREADABLE = "unreadable"
+    TOO_LARGE = "too_large"
+    NOT_JSON = "not_json"
+    INVALID = "invalid"
+    REFUSED = "refused"
+
+
 class Delivery(Base):
     """One webhook request and what became of it, so an integrator can see why."""
 
@@ -134,13 +151,13 @@ class Delivery(Base):
     dedup_key: Mapped[str | None] = mapped_column(String(300))
     topic: Mapped[str | None] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[DeliveryOutcome] = mapped_column(enum_column(DeliveryOutcome, 32))
     detail: Mapped[str | None] = mapped_column(Text)
     errors: Mapped[list | None] = mapped_column(JSON)
     body_bytes: Mapped[int] = mapped_column(Integer, default=0)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    # Kept only for parked payloads, so they can be looked at and replayed; purged with
-    # the order data.
+    # Kept only for parked payloads, so that a person can see what was sent; `purge`
+    # drops it with the order data.
     parked_body: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-)
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from .intake import Order
     from .people import Packer
+
+
+class PrintMode(enum.StrEnum):
+    """How a station prints its cards."""
+
+    BROWSER = "browser"  # the station's browser fetches the PDF and prints it
+    CUPS = "cups"  # the server sends the PDF to the station's CUPS queue
 
 
 class Station(Base):
@@ -30,7 +32,8 @@ class Station(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     site: Mapped[str | None] = mapped_column(String(100))
     profile: Mapped[str] = mapped_column(String(16), default="a6")
-    print_mode: Mapped[str] = mapped_column(String(16), default="browser")  # browser | cups
+    print_mode: Mapped[PrintMode] = mapped_column(enum_column(PrintMode, 16),
+                                                  default=PrintMode.BROWSER)
     cups_queue: Mapped[str | None] = mapped_column(String(100))
     idle_minutes: Mapped[int] = mapped_column(Integer, default=10)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

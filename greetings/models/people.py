@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Integer,
-    LargeBinary,
-    String,
-)
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from .base import Base, enum_column, utcnow
 
 
 class Packer(Base):
@@ -46,30 +42,35 @@ class Packer(Base):
         return self.signature_png, self.signature_1bit
 
 
-class User(Base):
-    """A manager or admin who signs in to the staff pages with e-mail and password."""
+class Role(enum.StrEnum):
+    """What a staff user may do: an admin also manages what holds secrets."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+
+
+class User(UserMixin, Base):
+    """A manager or admin who signs in to the staff pages with e-mail and password.
+
+    Flask-Login's UserMixin supplies the rest of its user protocol; a deactivated user is
+    neither active nor authenticated.
+    """
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(16))  # admin | manager
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    # Flask-Login's user protocol.
-    is_authenticated = True
-    is_anonymous = False
-
     @property
     def is_active(self) -> bool:
+        """Tell Flask-Login whether this login may be used (an admin can switch it off)."""
         return self.active
-
-    def get_id(self) -> str:
-        return str(self.id)
 
 
 class ApiToken(Base):

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from .forms import LoginForm
 from .service import authenticate
 
@@ -20,6 +20,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user, problem = authenticate(form.email.data, form.password.data)
+        db.session.commit()
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))

@@ -85,18 +85,19 @@ def sign_out() -> None:
 
 
 def check_pin(packer: Packer, pin: str) -> str | None:
-    """Check a PIN; return None when right, else "wrong" or "locked" (after 5 misses)."""
+    """Check a PIN; return None when right, else "wrong" or "locked" (after 5 misses).
+
+    Counts the misses on the packer; the caller commits.
+    """
     now = utcnow()
     if packer.locked_until and packer.locked_until > now:
         return "locked"
     if packer.pin_hash and check_password_hash(packer.pin_hash, pin):
         packer.failed_sign_ins, packer.locked_until = 0, None
-        db.session.commit()
         return None
     packer.failed_sign_ins += 1
     if packer.failed_sign_ins >= PIN_FAILURES_BEFORE_LOCK:
         packer.failed_sign_ins, packer.locked_until = 0, now + PIN_LOCKOUT
-    db.session.commit()
     return "locked" if packer.locked_until and packer.locked_until > now else "wrong"
 
 

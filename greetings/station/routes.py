@@ -21,20 +21,18 @@ from ..cards.service import card_pdf, wave_pdf
 from ..errors import wants_problem_json
 from ..extensions import db, limiter
 from ..feedback.service import wall_for
-from ..models import OrderStatus, Packer, Shipment, Station
+from ..models import Packer, Shipment, Station
 from ..staff.service import manager_required
 from . import identity
 from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm, WaveForm
-from .scan import print_card, scan
+from .scan import Choice, ScanOutcome, ScanResult, print_card, record_reprint, scan
 from .service import (
-    OrderNotFound,
     PackerNotFound,
-    find_order,
     find_packer,
+    orders_of_pick_list,
     pack_order,
     parse_pick_list,
     recent_shipments,
-    shipment_of,
     unpacked_orders,
 )
 
@@ -43,10 +41,20 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def _station_key():
-    # Failed badge scans are limited per station, so one station's fumbling never locks
-    # out another behind the same NAT address.
+    # Sign-in attempts are counted per station, so one station's fumbling never locks out
+    # another behind the same NAT address.
     station = identity.current_station()
     return f"station:{station.id}" if station else request.remote_addr or "?"
+
+
+def sign_in_route(path):
+    """Register a packer's sign-in view: set-up stations only, 20 tries a minute each."""
+
+    def register(view):
+        limited = limiter.limit("20 per minute", key_func=_station_key)(view)
+        return bp.post(path)(identity.station_required(limited))
+
+    return register
 
 
 @bp.before_request
@@ -75,7 +83,6 @@ def index():
                            wall=wall_for(packer.id))
 
 
-
 @bp.route("/setup", methods=["GET", "POST"])
 @manager_required
 def setup():
@@ -102,9 +109,7 @@ def setup():
     return render_template("station/setup.html", form=form, current=current, stations=stations)
 
 
-@bp.post("/badge")
-@identity.station_required
-@limiter.limit("20 per minute", key_func=_station_key)
+@sign_in_route("/badge")
 def badge():
     """Sign a packer in by the code their badge scans as."""
     form = BadgeForm()
@@ -118,15 +123,14 @@ def badge():
     return redirect(url_for("station.index"))
 
 
-@bp.post("/pin")
-@identity.station_required
-@limiter.limit("20 per minute", key_func=_station_key)
+@sign_in_route("/pin")
 def pin():
     """Sign a packer in with their PIN (locked for 5 minutes after 5 misses)."""
     form = PinForm()
     if form.validate_on_submit():
         packer = db.session.get(Packer, int(form.packer_id.data))
         problem = identity.check_pin(packer, form.pin.data) if packer and packer.active else "wrong"
+        db.session.commit()
         if problem is None:
             identity.sign_in(packer, identity.current_station())
         elif problem == "locked":
@@ -154,9 +158,55 @@ def scan_order():
     if not form.validate_on_submit():
         answer = {"result": "invalid", "message": _("Scan the order's barcode.")}
         return _answer(answer, 422)
-    answer, status = scan(form.code.data, g.packer, identity.current_station(),
-                          form.action.data or None)
-    return _answer(answer, status)
+    station = identity.current_station()
+    choice = Choice(form.action.data) if form.action.data else None
+    outcome = scan(form.code.data, g.packer, station, choice)
+    db.session.commit()
+    return _answer_scan(print_card(outcome, station), station)
+
+
+@bp.post("/shipments/<int:shipment_id>/print")
+@identity.packer_required
+def reprint(shipment_id):
+    """Print a card again (a reprint, or a retry after a printer failure)."""
+    station = identity.current_station()
+    outcome = record_reprint(db.get_or_404(Shipment, shipment_id))
+    db.session.commit()
+    return _answer_scan(print_card(outcome, station), station)
+
+
+# How each result is answered: the status, and what the packer reads.
+SCAN_STATUS = {ScanResult.PRINTED: 200, ScanResult.UNKNOWN: 404, ScanResult.CANCELLED: 409,
+               ScanResult.OTHER_PACKER: 409, ScanResult.PRINT_FAILED: 502}
+
+
+def _answer_scan(outcome: ScanOutcome, station: Station):
+    """Describe a scan's outcome as the station page (and its script) reads it."""
+    answer = {"result": outcome.result}
+    order, shipment = outcome.order, outcome.shipment
+    if outcome.result == ScanResult.UNKNOWN:
+        answer["message"] = _("Unknown order: %(code)s", code=outcome.code.strip()[:40])
+    elif outcome.result == ScanResult.CANCELLED:
+        answer.update(order=order.number, message=_(
+            "Order %(number)s is cancelled. Do not ship it.", number=order.number))
+    elif outcome.result == ScanResult.OTHER_PACKER:
+        name = shipment.packer.display_name
+        answer.update(order=order.number, packed_by=name, message=_(
+            "%(name)s already packed order %(number)s.", name=name, number=order.number))
+    else:
+        answer.update(
+            reprint=outcome.reprint, order=order.number, shipment_id=shipment.id,
+            packer=shipment.packer.display_name, print_mode=station.print_mode,
+            pdf_url=url_for("station.card", shipment_id=shipment.id),
+            message=(_("Reprinted the card for order %(number)s.", number=order.number)
+                     if outcome.reprint else
+                     _("Card printed for order %(number)s.", number=order.number)))
+        if outcome.job is not None:
+            answer["job"] = outcome.job
+        if outcome.result == ScanResult.PRINT_FAILED:
+            answer["message"] = _("The printer did not take the card: %(reason)s",
+                                  reason=outcome.failure)
+    return _answer(answer, SCAN_STATUS[outcome.result])
 
 
 def _answer(answer, status):
@@ -172,21 +222,12 @@ def _answer(answer, status):
 
 @bp.get("/shipments/<int:shipment_id>/insert.pdf")
 @identity.packer_required
-def insert(shipment_id):
+def card(shipment_id):
     """Send a card as PDF, on the station's paper."""
     shipment = db.get_or_404(Shipment, shipment_id)
     return Response(card_pdf(shipment, identity.current_station().profile),
                     mimetype="application/pdf",
                     headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
-
-
-@bp.post("/shipments/<int:shipment_id>/print")
-@identity.packer_required
-def reprint(shipment_id):
-    """Print a card again (a reprint, or a retry after a printer failure)."""
-    shipment = db.get_or_404(Shipment, shipment_id)
-    answer = print_card(shipment, identity.current_station(), reprint=True)
-    return _answer(answer, 502 if answer["result"] == "print_failed" else 200)
 
 
 @bp.get("/recent")
@@ -211,31 +252,14 @@ def wave():
     if form.source.data == "unpacked":
         orders, missing = unpacked_orders(), []
     else:
-        orders, missing = _orders_of(parse_pick_list(form.numbers.data))
+        orders, missing = orders_of_pick_list(parse_pick_list(form.numbers.data))
     if missing or not orders:
         flash(_("Not found: %(numbers)s", numbers=", ".join(missing)) if missing
               else _("No orders to print."), "error")
         return render_template("station/wave.html", form=form, packer=g.packer,
                                station=station), 422
-    shipments = [shipment_of(order) or pack_order(order, g.packer, station.name)
-                 for order in orders]
+    shipments = [pack_order(order, g.packer, station.name) for order in orders]
+    db.session.commit()
     return Response(wave_pdf(shipments, station.profile), mimetype="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="wave.pdf"',
                              "X-Wave-Count": str(len(shipments))})
-
-
-def _orders_of(codes):
-    """Return the packable orders of a pick list, and the codes that are not."""
-    orders, missing = [], []
-    for code in codes:
-        try:
-            order = find_order(code)
-        except OrderNotFound:
-            missing.append(code)
-            continue
-        if shipment_of(order) is None and order.status != OrderStatus.OPEN:
-            missing.append(f"{code} ({order.status})")
-        else:
-            orders.append(order)
-    return orders, missing
-

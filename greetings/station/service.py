@@ -1,15 +1,17 @@
-"""Packing: finding orders and packers by what scanners read, and recording shipments."""
+"""Packing: finding orders and packers by what scanners read, and recording shipments.
+
+Plain functions over the session; the route or command that calls them commits.
+"""
 
 import hashlib
 import re
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from ..cards.tokens import new_token
 from ..errors import ProblemError
 from ..extensions import db
-from ..models import Order, OrderStatus, Packer, Shipment, utcnow
+from ..models import Order, OrderStatus, Packer, Shipment, dialect_insert, utcnow
 from ..text import is_printable_code
 
 
@@ -21,6 +23,10 @@ class OrderNotFound(ProblemError):
 class OrderNotPackable(ProblemError):
     status = 409
     title = "Order cannot be packed"
+
+    def __init__(self, detail, *, order: Order):
+        super().__init__(detail)
+        self.order = order
 
 
 class PackerNotFound(ProblemError):
@@ -60,23 +66,35 @@ def find_order(scanned: str) -> Order:
     return found
 
 
+def packed_or_packable(order: Order) -> Shipment | None:
+    """Return the order's shipment if it was packed, None if it may be packed now.
+
+    The one rule of what may be packed: an open order, or one packed before (a reprint,
+    whatever became of the order since). Raises OrderNotPackable for an order that was
+    never packed and is cancelled or deleted.
+    """
+    shipment = shipment_of(order)
+    if shipment is None and order.status != OrderStatus.OPEN:
+        raise OrderNotPackable(f"the order is {order.status}", order=order)
+    return shipment
+
+
 def pack_order(order: Order, packer: Packer, station: str | None = None) -> Shipment:
-    """Record that the packer packed the order; a second scan returns the same shipment."""
-    existing = shipment_of(order)
+    """Record that the packer packed the order; a second scan returns the same shipment.
+
+    Two stations scanning the same order at once make one shipment: the insert does
+    nothing when the order has one already, and both get the one that was stored first.
+    """
+    existing = packed_or_packable(order)
     if existing is not None:
         return existing
-    if order.status != OrderStatus.OPEN:
-        raise OrderNotPackable(f"the order is {order.status}")
-    shipment = Shipment(order_id=order.id, packer_id=packer.id, station=station,
-                        packed_at=utcnow(), feedback_token=new_token())
-    db.session.add(shipment)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Scanned at two stations at once: the first one's shipment stands.
-        db.session.rollback()
-        return shipment_of(order)
-    return shipment
+    insert = dialect_insert(db.session.get_bind().dialect.name)
+    db.session.execute(
+        insert(Shipment)
+        .values(order_id=order.id, packer_id=packer.id, station=station, packed_at=utcnow(),
+                feedback_token=new_token(), print_count=0)
+        .on_conflict_do_nothing(index_elements=["order_id"]))
+    return shipment_of(order)
 
 
 def shipment_of(order: Order) -> Shipment | None:
@@ -89,8 +107,12 @@ def repack(shipment: Shipment, packer: Packer, station: str | None) -> Shipment:
     """Make the shipment this packer's: a new card, a new feedback token, a new time."""
     shipment.packer_id, shipment.station = packer.id, station
     shipment.packed_at, shipment.feedback_token = utcnow(), new_token()
-    db.session.commit()
     return shipment
+
+
+def count_print(shipment: Shipment) -> None:
+    """Count one more print of the shipment's card."""
+    shipment.print_count += 1
 
 
 def recent_shipments(station: str, limit: int = 20) -> list[Shipment]:
@@ -102,7 +124,10 @@ def recent_shipments(station: str, limit: int = 20) -> list[Shipment]:
 
 
 def unpacked_orders(limit: int = 500) -> list[Order]:
-    """Return open orders that have no shipment yet, oldest first."""
+    """Return open orders that have no shipment yet, oldest first.
+
+    packed_or_packable's rule as a query: of the orders never packed, only open ones.
+    """
     return list(db.session.execute(
         select(Order).outerjoin(Shipment, Shipment.order_id == Order.id)
         .where(Shipment.id.is_(None), Order.status == OrderStatus.OPEN)
@@ -119,3 +144,19 @@ def parse_pick_list(text: str, limit: int = 500) -> list[str]:
             seen.add(code)
             codes.append(code)
     return codes[:limit]
+
+
+def orders_of_pick_list(codes: list[str]) -> tuple[list[Order], list[str]]:
+    """Return the orders of a pick list that may be packed, and what the rest were."""
+    orders, missing = [], []
+    for code in codes:
+        try:
+            order = find_order(code)
+            packed_or_packable(order)
+        except OrderNotFound:
+            missing.append(code)
+        except OrderNotPackable as refused:
+            missing.append(f"{code} ({refused.order.status})")
+        else:
+            orders.append(order)
+    return orders, missing

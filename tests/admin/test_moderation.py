@@ -26,6 +26,7 @@ def answered(app):
 def signed_in(app, role="manager"):
     with app.app_context():
         create_user(f"{role}@example.com", "correct horse battery", role)
+        db.session.commit()
     client = app.test_client()
     token = csrf_token(client.get("/staff/login").get_data(as_text=True))
     response = client.post("/staff/login", data={"email": f"{role}@example.com",

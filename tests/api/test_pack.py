@@ -3,15 +3,13 @@
 import pytest
 from click.testing import Result
 
-from greetings.api.tokens import create_token
-from tests.conftest import make_integrations, require
+from tests.conftest import make_integrations, make_token, require
 from tests.support.webhooks import generic_body, standard_headers
 
 
 @pytest.fixture
 def token(app):
-    with app.app_context():
-        return create_token("warehouse")
+    return make_token(app, "warehouse")
 
 
 @pytest.fixture

@@ -78,6 +78,7 @@ def make_shipment(app, first_name="Søren", language="da-DK", packer=None,
             packer = db.session.get(Packer, packer)
         db.session.commit()
         shipment = pack_order(order, packer)
+        db.session.commit()
         return shipment.feedback_token, packer.id, number
 
 

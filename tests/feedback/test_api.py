@@ -29,6 +29,7 @@ def world(any_app):
         rows[1].hidden_at, rows[1].hidden_reason = base, "rude"
         db.session.commit()
         api_token = create_token("crm")
+        db.session.commit()
     return client, api_token
 
 

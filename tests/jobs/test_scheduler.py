@@ -84,7 +84,7 @@ def test_a_run_runs_once_and_a_failure_is_recorded(app, monkeypatch):
     calls = []
     jobs = (Periodic("good", lambda: calls.append(1), every=60),
             Periodic("bad", lambda: 1 / 0, every=60))
-    monkeypatch.setattr("greetings.jobs.catalog.PERIODIC", jobs)
+    monkeypatch.setattr("greetings.tasks.PERIODIC", jobs)
     with app.app_context():
         good, bad = schedule_due("a", jobs, app.config, lambda *a: None, {}, T0)
         good_id, bad_id = good.id, bad.id

@@ -3,9 +3,14 @@
 import pytest
 from sqlalchemy import select
 
-from greetings.admin.service import hide_comment, show_comment
 from greetings.extensions import db
-from greetings.feedback.service import Answer, find_shipment, save_answer
+from greetings.feedback.service import (
+    FeedbackIn,
+    find_shipment,
+    hide_comment,
+    save_answer,
+    show_comment,
+)
 from greetings.jobs import queue_of
 from greetings.models import Feedback, OutboundEvent, User
 from greetings.outbound import outbox, service
@@ -65,7 +70,9 @@ def test_each_endpoint_gets_the_events_it_chose(app, receiver):
         db.session.add(manager)
         db.session.commit()
         hide_comment(db.session.get(Feedback, feedback_id), manager, "abusive")
+        db.session.commit()
         show_comment(db.session.get(Feedback, feedback_id))
+        db.session.commit()
     assert events(app) == [
         ("feedback.received", everything, feedback_id),
         ("feedback.updated", everything, feedback_id),
@@ -106,6 +113,6 @@ def test_save_answer_still_makes_one_row_per_shipment(app, receiver):
     token, _, _ = make_shipment(app)
     with app.app_context():
         shipment = find_shipment(token)
-        first = save_answer(shipment, Answer(3, None, "da"))
-        second = save_answer(shipment, Answer(4, "ok", "da"))
+        first = save_answer(shipment, FeedbackIn(3, None, "da"))
+        second = save_answer(shipment, FeedbackIn(4, "ok", "da"))
         assert first.id == second.id

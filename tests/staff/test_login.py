@@ -16,6 +16,7 @@ def app(tmp_path, sqlite_url):
     app = make_app(tmp_path, sqlite_url, WTF_CSRF_ENABLED=False)
     with app.app_context():
         create_user(EMAIL, PASSWORD, "manager")
+        db.session.commit()
     return app
 
 
@@ -49,6 +50,22 @@ def test_five_failures_lock_the_account_even_for_the_right_password(app):
     assert response.status_code == 200
     assert "Too many failed attempts" in response.get_data(as_text=True)
     assert client.get("/station/setup").status_code == 302
+
+
+def test_a_deactivated_login_loses_its_open_session(app):
+    client = app.test_client()
+    login(client, PASSWORD)
+    assert client.get("/station/setup").status_code == 200
+    with app.app_context():
+        db.session.execute(select(User)).scalar_one().active = False
+        db.session.commit()
+    response = client.get("/station/setup")
+    assert response.status_code == 302 and "/staff/login" in response.location
+
+
+def test_a_role_outside_admin_and_manager_is_refused(app):
+    with app.app_context(), pytest.raises(ValueError, match="admin, manager"):
+        create_user("clerk@example.com", PASSWORD, "clerk")
 
 
 def test_unknown_email_answers_like_a_wrong_password(app):

@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from greetings.api.tokens import create_token
+from greetings.extensions import db
 from greetings.staff.service import create_user
-from tests.conftest import make_app, make_integrations
+from tests.conftest import make_app, make_integrations, make_token
 from tests.support.webhooks import STANDARD_SECRET, generic_body, standard_headers
 
 MANAGER = ("boss@example.com", "a-long-password")
@@ -85,10 +85,16 @@ def scan(page, code):
 
 @pytest.fixture
 def app(tmp_path, sqlite_url):
-    app = make_app(tmp_path, sqlite_url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    return station_app(tmp_path, sqlite_url, WTF_CSRF_ENABLED=False)
+
+
+def station_app(tmp_path, sqlite_url, **config):
+    """A migrated app with a manager, the integrations, order 7001 and packer Åse (B-1)."""
+    app = make_app(tmp_path, sqlite_url, RATELIMIT_ENABLED=False, **config)
     make_integrations(app)
     with app.app_context():
         create_user(*MANAGER, "manager")
+        db.session.commit()
     client = app.test_client()
     body = generic_body("7001")
     response = client.post("/webhooks/erp", data=body, headers=standard_headers(body))
@@ -116,8 +122,7 @@ def as_packer(app):
 
 
 def make_shipment(app):
-    with app.app_context():
-        token = create_token("t")
+    token = make_token(app, "t")
     response = app.test_client().post("/api/v1/pack", json={"order": "7001", "badge": "B-1"},
                                       headers={"Authorization": f"Bearer {token}"})
     return response.json["shipment"]["id"]

@@ -2,10 +2,7 @@
 
 import pytest
 
-from greetings.staff.service import create_user
-from tests.conftest import make_app, make_integrations
-from tests.station.conftest import MANAGER, as_manager, as_packer, make_shipment
-from tests.support.webhooks import generic_body, standard_headers
+from tests.station.conftest import MANAGER, as_manager, as_packer, make_shipment, station_app
 
 ROUTES = [
     ("GET", "/station/", {}, {"anonymous": 200, "packer": 200, "manager": 200}),
@@ -56,24 +53,17 @@ def test_a_forged_station_cookie_is_no_station(app):
 
 
 def test_pack_api_accepts_a_signed_in_station_with_its_csrf_token(tmp_path, sqlite_url):
-    app = make_app(tmp_path, sqlite_url, RATELIMIT_ENABLED=False)
-    make_integrations(app)
-    with app.app_context():
-        create_user(*MANAGER, "manager")
+    app = station_app(tmp_path, sqlite_url)
     client = app.test_client()
-    body = generic_body("7002")
-    client.post("/webhooks/erp", data=body, headers=standard_headers(body))
-    app.test_cli_runner().invoke(args=["packer", "add", "Bo", "--display-name", "Bo",
-                                       "--badge", "B-2"])
     page = client.get("/staff/login").get_data(as_text=True)
     csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     client.post("/staff/login", data={"email": MANAGER[0], "password": MANAGER[1],
                                       "csrf_token": csrf})
     client.post("/station/setup", data={"name": "Bord", "profile": "a6", "csrf_token": csrf,
                                         "print_mode": "browser", "idle_minutes": "10"})
-    client.post("/station/badge", data={"badge": "B-2", "csrf_token": csrf})
-    pack = {"order": "7002", "badge": "B-2"}
+    client.post("/station/badge", data={"badge": "B-1", "csrf_token": csrf})
+    pack = {"order": "7001", "badge": "B-1"}
     assert client.post("/api/v1/pack", json=pack).status_code == 400  # no CSRF token
     response = client.post("/api/v1/pack", json=pack, headers={"X-CSRFToken": csrf})
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.json["shipment"]["packer"] == {"display_name": "Bo"}
+    assert response.json["shipment"]["packer"] == {"display_name": "Åse"}

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greetings.api.tokens import create_token
+from tests.conftest import make_token
 from tests.station.conftest import as_packer
 
 FUZZ = settings(max_examples=80, deadline=None,
@@ -22,8 +22,7 @@ json_values = st.recursive(
 
 @pytest.fixture
 def token(app):
-    with app.app_context():
-        return create_token("fuzz")
+    return make_token(app, "fuzz")
 
 
 @FUZZ

@@ -157,8 +157,11 @@ class GunicornServer:
             self.env["GREETINGS_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port}"
         self.process = None
 
-    def start(self, timeout=30.0, migrate=True):
-        """Migrate the database (unless told not to), start gunicorn, wait for /healthz."""
+    def start(self, timeout=120.0, migrate=True):
+        """Migrate the database (unless told not to), start gunicorn, wait for /healthz.
+
+        Generous: four workers importing the app on two busy cores can take half a minute.
+        """
         self.instance_path.mkdir(parents=True, exist_ok=True)
         (self.instance_path / "metrics").mkdir(exist_ok=True)
         if migrate:

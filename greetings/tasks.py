@@ -1,4 +1,7 @@
-"""Every job the worker runs. To add a periodic job, add one `Periodic` line below.
+"""Every job the worker runs, from every capability. To add a periodic job, add one line.
+
+The job queue (`greetings.jobs`) is infrastructure and imports no capability; the app
+hands it this module in `create_app`, so capabilities may enqueue without a cycle.
 
 A periodic job is a function without arguments; it runs in an app context on some worker,
 once per slot, and its run is recorded in `job_runs` (with the error, if it failed).
@@ -13,11 +16,11 @@ from datetime import timedelta
 
 from flask import current_app
 
-from ..outbound import delivery
-from ..outbound.service import prune_history
-from ..privacy import purge
-from .runs import prune_runs, run_periodic
-from .schedule import Periodic
+from .jobs import Periodic
+from .jobs.runs import prune_runs, run_periodic
+from .outbound import delivery
+from .outbound.service import prune_history
+from .privacy import purge
 
 log = logging.getLogger(__name__)
 
