@@ -17,9 +17,10 @@ from .intake import (
 )
 from .packing import GreetingText, Shipment, Station
 from .people import ApiToken, Packer, User
+from .throttle import SignInFailure
 
 __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "Feedback", "GreetingText", "Integration",
     "IntegrationKind", "IntegrationSecret", "Order", "OrderItem", "OrderStatus", "Packer",
-    "Shipment", "Station", "User", "utcnow",
+    "Shipment", "SignInFailure", "Station", "User", "utcnow",
 ]

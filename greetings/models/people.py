@@ -54,9 +54,10 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(16))  # admin | manager
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    role: Mapped[str] = mapped_column(String(16))  # admin | manager (staff.roles.Role)
+    # Part of the id every session carries: raising it signs out every copy of every
+    # session of this user, including cookies copied before the sign-out.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -69,7 +70,8 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Return Flask-Login's alternative id: the user and their session version."""
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(Base):
