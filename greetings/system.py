@@ -1,6 +1,8 @@
 """Pages that belong to no capability: the health check and the front page."""
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, request, session
+
+from .station.identity import current_station
 
 bp = Blueprint("system", __name__)
 
@@ -13,5 +15,7 @@ def healthz():
 
 @bp.get("/")
 def index():
-    """Show what the service is and where its parts are."""
-    return render_template("index.html")
+    """Show what the service is and send each kind of visitor to their part of it."""
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        session["lang"] = request.args["lang"]
+    return render_template("index.html", station=current_station())
