@@ -81,7 +81,8 @@ def brand_palette(accent: str) -> dict[str, str]:
     --brand-strong is the accent darkened until text in it reads on every surface
     (WCAG AA, 4.5:1); --brand-soft is a pale tint for selected and highlighted rows.
     """
-    ink = "#ffffff" if contrast(accent, "#ffffff") >= contrast(accent, "#111111") else "#111111"
+    # Pure black: with white, one of the two always reads on any colour (≥ 4.58:1).
+    ink = "#ffffff" if contrast(accent, "#ffffff") >= contrast(accent, "#000000") else "#000000"
     strong, share = accent, 0.0
     while min(contrast(strong, surface) for surface in SURFACES) < 4.6 and share < 1:
         share += 0.05

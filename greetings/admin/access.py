@@ -12,7 +12,7 @@ import logging
 
 from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from ..staff.roles import required_role
 from ..station import identity
@@ -50,3 +50,13 @@ def guard_console():
     if required_role(view) is None:
         log.error("console view %s declares no role; refused", request.endpoint)
         abort(403)
+
+
+@user_logged_in.connect
+def sign_the_packer_out(_app, **_extra):
+    """A manager or admin signing in on a packing station signs its packer out first.
+
+    A browser never holds a staff session and a packer's at once (PRODUCT.md, "The
+    station's promises"); listening here keeps the sign-in free of station code.
+    """
+    identity.sign_out()

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
-from ..station import identity
 from .forms import LoginForm
 from .service import authenticate, end_sessions
 
@@ -42,8 +41,6 @@ def login():
     if form.validate_on_submit():
         outcome = authenticate(form.email.data, form.password.data, request.remote_addr)
         if outcome.user is not None:
-            # A manager signing in on a packing station signs the packer out first.
-            identity.sign_out()
             login_user(outcome.user)
             return redirect(_safe_next(request.args.get("next")))
         if outcome.wait_seconds:
