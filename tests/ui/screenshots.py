@@ -34,7 +34,7 @@ def main(out: Path = OUT) -> list[Path]:
     with tempfile.TemporaryDirectory() as folder:
         server = start_server(Path(folder) / "instance")
         try:
-            world = build_world(server, Path(folder))
+            world = build_world(server)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 customer_tour(browser, world, stop)

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.support.servers import GunicornServer
-from tests.ui.tour import build_world, console_tour, customer_tour, station_tour
+from tests.ui.tour import build_world, console_tour, customer_tour, start_server, station_tour
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 
@@ -19,14 +18,9 @@ AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 def world(tmp_path_factory):
     """A live server with the demo loaded, shared by the tours of this module."""
     need(AXE.exists(), "axe-core is not vendored in tests/vendor")
-    folder = tmp_path_factory.mktemp("axe")
-    server = GunicornServer(folder / "instance",
-                            f"sqlite:///{folder / 'instance' / 'greetings.sqlite'}",
-                            workers=2, extra_env={"GREETINGS_SECRET_KEY": "axe"})
-    server.env["GREETINGS_PUBLIC_BASE_URL"] = server.base_url
-    server.start()
+    server = start_server(tmp_path_factory.mktemp("axe") / "instance")
     try:
-        yield build_world(server, folder)
+        yield build_world(server)
     finally:
         server.stop()
 
