@@ -168,8 +168,9 @@ def test_a_jpeg_with_more_pictures_uses_the_first():
     """Phones add depth maps and HDR gain maps as further pictures (MPO)."""
     first, second = _picture("RGB", (80, 60)), _picture("RGB", (40, 30))
     mpo = _saved(first, "MPO", save_all=True, append_images=[second])
-    image = admit_image(mpo).decode()
-    assert image.size == (80, 60)
+    admitted = admit_image(mpo)
+    assert admitted.decode().size == (80, 60)
+    assert admitted.decode(max_side=40).size == (40, 30)
 
 
 # ---- decoding: bounded and normalised ---------------------------------------------------

@@ -103,7 +103,7 @@ class AdmittedImage:
         try:
             image = _open(self.raw, self.format)
             orientation = _orientation(image)
-            if max_side and image.format == "JPEG":
+            if max_side and self.format == "JPEG":       # MPO too: it is a JPEG
                 image.draft(image.mode, _scaled((image.width, image.height), max_side))
             image.load()
             image = _normalise(image)
@@ -142,7 +142,8 @@ def admit_image(raw: bytes, *, what: str = "image") -> AdmittedImage:
     if not raw:
         raise ImageRejected("empty", what=what)
     if len(raw) > MAX_BYTES:
-        raise ImageRejected("too-large", what=what, megabytes=f"{len(raw) / 1024 / 1024:.1f}",
+        tenths = -(-len(raw) * 10 // (1024 * 1024))    # rounded up: never "10.0 MB" for 10 MB + 1
+        raise ImageRejected("too-large", what=what, megabytes=f"{tenths / 10:.1f}",
                             limit_mb=MAX_BYTES // 1024 // 1024)
     if raw.startswith(PNG_MAGIC):
         kind, (width, height) = "PNG", _png_size(raw, what)
