@@ -44,6 +44,8 @@ def make_cases(folder: Path) -> list[tuple[str, str, Path]]:
         "PNG 1 x 49,000,000 px (tall strip)": make_png_bomb(1, 49_000_000),
         "PNG 49,000,000 x 1 px (wide strip)": make_png_bomb(49_000_000, 1),
         "PNG 7,000 x 7,000 px, 1-bit (largest admitted)": make_png_bomb(7000, 7000, depth=1),
+        "PNG 7,000 x 7,000 px, RGBA (largest admitted, most memory)": make_png_bomb(
+            7000, 7000, colour=6),
         "phone photo 12 MP JPEG (wood, shadows)": make_paper_photo(size=(4000, 3000)),
         "phone photo 12 MP JPEG (lined, pencil)": make_paper_photo(
             size=(4000, 3000), lined=True, pencil=True, table="grey"),

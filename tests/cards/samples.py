@@ -173,23 +173,25 @@ def _shadows(photo: Image.Image, rnd: random.Random) -> Image.Image:
     return ImageChops.multiply(photo, Image.merge("RGB", (light, light, light)))
 
 
-def make_png_bomb(width: int, height: int, depth: int = 8) -> bytes:
-    """Return a valid grey PNG of the given size, all black: tiny, however large it says it is.
+def make_png_bomb(width: int, height: int, depth: int = 8, colour: int = 0) -> bytes:
+    """Return a valid PNG of the given size, all zeros: tiny, however large it says it is.
 
-    Rows of zeros deflate about 1000:1, so 1 x 49,000,000 pixels make 95 KB; the rows are
-    compressed a few MB at a time, so making it never holds the whole image either.
+    colour is the PNG colour type (0 grey, 2 RGB, 6 RGBA). Rows of zeros deflate about
+    1000:1, so 1 x 49,000,000 grey pixels make 95 KB; the rows are compressed a few MB
+    at a time, so making it never holds the whole image either.
     """
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data)))
-    row = bytes(1 + (width * depth + 7) // 8)
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
+    row = bytes(1 + (width * depth * channels + 7) // 8)
     per_block = max(1, (4 << 20) // len(row))
     deflate, parts, left = zlib.compressobj(9), [], height
     while left > 0:
         parts.append(deflate.compress(row * min(left, per_block)))
         left -= per_block
     parts.append(deflate.flush())
-    header = struct.pack(">IIBBBBB", width, height, depth, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts))
             + chunk(b"IEND", b""))
 
