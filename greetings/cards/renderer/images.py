@@ -3,8 +3,10 @@
 Every check that can be made from the bytes and the header is made before Pillow
 decodes a single pixel: size of the file, PNG or JPEG by magic bytes, the dimensions
 from the PNG IHDR or the JPEG SOF segment, pixel count, aspect ratio, and for JPEG the
-number of scans. Decoding is then bounded by those limits (at most MAX_PIXELS pixels,
-and JPEGs decode straight at a reduced scale when a small copy is asked for).
+number of scans. Decoding is then bounded by those limits: a PNG is decoded whole,
+so it may hold at most MAX_PNG_PIXELS (Pillow keeps 4 bytes a pixel in colour: ~100 MB);
+a JPEG decodes straight at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling), so it may
+hold MAX_PIXELS and still costs a fraction of that.
 
 Public surface: admit_image, AdmittedImage, ImageRejected, prepare_logo, REASONS.
 """
@@ -21,6 +23,8 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024     # PRODUCT.md "Limits": uploads of at most 10 MB
 MAX_PIXELS = 50_000_000          # a 48 MP phone photo passes; a 95 KB PNG of 1 x 49 M does not
+MAX_PNG_PIXELS = 24_000_000      # an A4 scan at 300 dpi is 8.7 MP; decoded whole, so less
+DECODE_SIDE = 4096               # decode() never returns more than this on the long side
 MAX_ASPECT = 20                  # a signature is ~3:1; 20:1 is already a strip
 MIN_SIDE = 16                    # below this there is nothing to print
 MAX_JPEG_SCANS = 150             # progressive photos use ~10; each scan is a pass over every block
@@ -91,23 +95,22 @@ class AdmittedImage:
     height: int
     what: str = "image"
 
-    def decode(self, max_side: int | None = None,
+    def decode(self, max_side: int = DECODE_SIDE,
                resample: Image.Resampling = Image.Resampling.LANCZOS) -> Image.Image:
         """Return the image upright (EXIF applied), 8-bit, in mode L, LA, RGB or RGBA.
 
-        With max_side, the long side is at most that many pixels (shrunk with
-        `resample`); JPEGs are then decoded at a reduced scale directly (libjpeg's DCT
-        scaling), which is what keeps a 12 MP photo cheap. Raises
-        ImageRejected("unreadable") for a damaged file.
+        The long side is at most max_side pixels (shrunk with `resample`); JPEGs are
+        decoded at a reduced scale directly (libjpeg's DCT scaling), which is what
+        keeps a 12 MP photo cheap. Raises ImageRejected("unreadable") for a damaged file.
         """
         try:
             image = _open(self.raw, self.format)
             orientation = _orientation(image)
-            if max_side and self.format == "JPEG":       # MPO too: it is a JPEG
+            if self.format == "JPEG":       # MPO too: it is a JPEG
                 image.draft(image.mode, _scaled((image.width, image.height), max_side))
             image.load()
             image = _normalise(image)
-            if max_side and max(image.size) > max_side:
+            if max(image.size) > max_side:
                 image = image.resize(_scaled(image.size, max_side), resample, reducing_gap=3.0)
         except _DECODE_ERRORS as error:
             raise ImageRejected("unreadable", what=self.what) from error
@@ -133,16 +136,16 @@ def admit_image(raw: bytes, *, what: str = "image") -> AdmittedImage:
 
     what names the upload in messages ("signature", "logo"). Refused: empty files,
     files over MAX_BYTES, anything but PNG or JPEG (by magic bytes, whatever the file's
-    name says), images over MAX_PIXELS or longer than MAX_ASPECT:1 or under MIN_SIDE,
-    headers that are damaged or disagree with Pillow's reading, animated PNGs, and JPEGs
-    with more than MAX_JPEG_SCANS scans. The cost is a few header reads, whatever the
-    file declares.
+    name says), images over MAX_PIXELS (MAX_PNG_PIXELS for a PNG), longer than
+    MAX_ASPECT:1 or under MIN_SIDE, headers that are damaged or disagree with Pillow's
+    reading, animated PNGs, and JPEGs with more than MAX_JPEG_SCANS scans. The cost is
+    a few header reads, whatever the file declares.
     """
     raw = bytes(raw)
     if not raw:
         raise ImageRejected("empty", what=what)
     if len(raw) > MAX_BYTES:
-        tenths = -(-len(raw) * 10 // (1024 * 1024))    # rounded up: never "10.0 MB" for 10 MB + 1
+        tenths = -(-len(raw) * 10 // (1024 * 1024))    # up: 10 MB + 1 byte is "10.1 MB"
         raise ImageRejected("too-large", what=what, megabytes=f"{tenths / 10:.1f}",
                             limit_mb=MAX_BYTES // 1024 // 1024)
     if raw.startswith(PNG_MAGIC):
@@ -154,20 +157,20 @@ def admit_image(raw: bytes, *, what: str = "image") -> AdmittedImage:
         hint = (" (An iPhone takes JPEGs with Settings > Camera > Formats > Most Compatible.)"
                 if "HEIC" in kind else "")
         raise ImageRejected("not-png-or-jpeg", what=what, kind=kind, hint=hint)
-    _check_dimensions(width, height, what)
+    _check_dimensions(width, height, MAX_PNG_PIXELS if kind == "PNG" else MAX_PIXELS, what)
     _check_with_pillow(raw, kind, (width, height), what)
     return AdmittedImage(raw, kind, width, height, what)
 
 
-def _check_dimensions(width: int, height: int, what: str) -> None:
+def _check_dimensions(width: int, height: int, limit: int, what: str) -> None:
     size = {"what": what, "width": width, "height": height}
     if min(width, height) < MIN_SIDE:
         if max(width, height) > MIN_SIDE * MAX_ASPECT:
             raise ImageRejected("aspect-ratio", limit=MAX_ASPECT, **size)
         raise ImageRejected("too-small", limit=MIN_SIDE, **size)
-    if width * height > MAX_PIXELS:
+    if width * height > limit:
         raise ImageRejected("too-many-pixels", megapixels=f"{width * height / 1e6:.0f}",
-                            limit_mp=MAX_PIXELS // 1_000_000, **size)
+                            limit_mp=limit // 1_000_000, **size)
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise ImageRejected("aspect-ratio", limit=MAX_ASPECT, **size)
 
