@@ -24,7 +24,7 @@ from PIL import Image, UnidentifiedImageError
 MAX_BYTES = 10 * 1024 * 1024     # PRODUCT.md "Limits": uploads of at most 10 MB
 MAX_PIXELS = 50_000_000          # a 48 MP phone photo passes; a 95 KB PNG of 1 x 49 M does not
 MAX_PNG_PIXELS = 24_000_000      # an A4 scan at 300 dpi is 8.7 MP; decoded whole, so less
-DECODE_SIDE = 4096               # decode() never returns more than this on the long side
+DECODE_SIDE = 2048               # decode() at most; a JPEG is then read at <= 4096 px (48 MB)
 MAX_ASPECT = 20                  # a signature is ~3:1; 20:1 is already a strip
 MIN_SIDE = 16                    # below this there is nothing to print
 MAX_JPEG_SCANS = 150             # progressive photos use ~10; each scan is a pass over every block
