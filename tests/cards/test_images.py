@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import struct
 import zlib
 
@@ -120,6 +121,12 @@ def test_other_kinds_are_named_and_refused(no_pillow, raw, kind):
     assert f"is {kind}, not a PNG or JPEG" in error.message
     assert error.message.startswith("The logo file")
     assert "Please upload a PNG or JPEG" in error.message
+
+
+def test_a_refusal_survives_pickling():
+    error = _rejected(b"", "empty", what="logo")
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 (our own bytes)
+    assert (type(copy), copy.reason, copy.message) == (ImageRejected, "empty", error.message)
 
 
 def test_a_heic_photo_gets_a_hint_for_iphones():

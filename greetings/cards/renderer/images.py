@@ -84,6 +84,14 @@ class ImageRejected(ValueError):
         self.message = text.format(**params)
         super().__init__(self.message)
 
+    def __reduce__(self):
+        # Rebuilt from reason and params (not the message) when pickled, e.g. by a queue.
+        return _rebuild, (type(self), self.reason, self.params)
+
+
+def _rebuild(cls, reason: str, params: dict) -> ImageRejected:
+    return cls(reason, **params)
+
 
 @dataclass(frozen=True)
 class AdmittedImage:
