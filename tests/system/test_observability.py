@@ -199,6 +199,7 @@ def test_printed_cards_are_counted(scrape):
     token, _, _ = make_shipment(app)
     with app.app_context():
         bearer = {"Authorization": f"Bearer {create_token('m')}"}
+        db.session.commit()
         shipment = db.session.execute(
             db.select(Shipment).where(Shipment.feedback_token == token)).scalar_one()
         shipment_id = shipment.id
