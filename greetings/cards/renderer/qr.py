@@ -1,16 +1,22 @@
-"""QR symbols for the feedback URL: `qrcode`'s encoding rules, laid out with integers.
+"""QR symbols for the feedback URL: the symbol `qrcode` makes, built with integers.
 
-`qrcode` spends most of its ~4 ms per symbol in pure-Python loops: one call per bit
-into its bit buffer, polynomial objects for Reed-Solomon, and the whole layout done
-eight times to choose the mask. Here `qrcode` still segments the data and supplies
-its tables (RS blocks, mode lengths, mask functions, function patterns, computed once
-per version), while the bits are packed into Python ints, the error correction is a
-table-driven LFSR on one int, the codeword bits are scattered onto the symbol by one
-precomputed itemgetter, and the whole symbol is one int: each of the eight masks is
-one XOR, scored with the ISO 18004 penalty rules by bit operations on that int (a
-pattern along a row or column is an AND of shifted copies). The symbol is identical
-to `qrcode`'s for the same mask (tests/cards/test_qr.py checks it), and the work
-does not depend on caching URLs.
+Why not call `qrcode` itself: it spends ~7 ms per symbol in pure-Python loops (one
+call per bit into its bit buffer, polynomial objects for Reed-Solomon, the whole
+layout done and scored eight times to choose the mask), several times the rest of
+the card. Here `qrcode` still segments the data and supplies its tables (RS blocks,
+mode lengths, mask functions, function patterns, computed once per version), while
+the bits are packed into Python ints, the error correction is a table-driven LFSR on
+one int, the codeword bits are scattered onto the symbol by one precomputed
+itemgetter, and the whole symbol is one int: each of the eight masks is one XOR.
+
+The mask is chosen as `qrcode` chooses it (QRCode.best_mask_pattern): each masked
+symbol is scored with format and version areas left light, by ISO 18004's four
+penalty rules exactly as `qrcode.util.lost_point` counts them, and the first lowest
+score wins. The scoring is bit-parallel (a pattern along a row or column is an AND
+of shifted copies of the matrix int). tests/cards/test_qr.py checks `penalty`
+against `lost_point` on random matrices, and the chosen mask and the whole symbol
+against `qrcode`'s on thousands of generated URLs. The work does not depend on
+caching URLs. `qrcode`'s internals are used, so its major version is pinned.
 """
 
 from __future__ import annotations
@@ -54,15 +60,14 @@ def build(url: str) -> tuple[int, tuple[int, ...], int]:
     version = _version(segments)
     layout = _layout(version)
     data = layout.place(_codewords(version, segments))
-    best = None
-    for mask in range(8):
-        # The whole symbol is one integer (row-major, row 0 first): masking is one XOR.
-        matrix = layout.function | (data ^ layout.masks[mask]) | layout.fmt[mask]
-        score = penalty(matrix, layout.n)
-        if best is None or score < best[0]:
-            best = (score, matrix, mask)
-    n, text = layout.n, format(best[1], f"0{layout.n ** 2}b")
-    return n, tuple(int(text[i: i + n], 2) for i in range(0, n * n, n)), best[2]
+    n = layout.n
+    # The whole symbol is one integer (row-major, row 0 first): masking is one XOR.
+    # Scored as qrcode scores it: format, version and dark module still light.
+    scores = [penalty(layout.scored | (data ^ layout.masks[mask]), n) for mask in range(8)]
+    mask = scores.index(min(scores))  # the first lowest, as qrcode keeps it
+    matrix = layout.function | (data ^ layout.masks[mask]) | layout.fmt[mask]
+    text = format(matrix, f"0{n * n}b")
+    return n, tuple(int(text[i: i + n], 2) for i in range(0, n * n, n)), mask
 
 
 def dark_runs(row: int, n: int) -> list[tuple[int, int]]:
@@ -115,22 +120,36 @@ def _line_penalty(m: int, n: int, step: int) -> int:
 
 
 def penalty(matrix: int, n: int) -> int:
-    """Score a masked symbol (row-major matrix int) with the ISO 18004 penalty rules.
+    """Score an n x n matrix (row-major int) as qrcode.util.lost_point scores its modules.
 
-    Lower is better. Scored with bit operations on the whole symbol: no per-module loop.
+    ISO 18004's rules: N1 runs of 5+ equal modules, N2 3 points per 2x2 block of one
+    colour, N3 1:1:3:1:1 beside 4 light modules, N4 10 points per whole 5 % step of
+    the dark share away from 50 %. Lower is better. Bit operations on the whole
+    matrix: no per-module loop.
     """
     score = _line_penalty(matrix, n, 1) + _line_penalty(matrix, n, n)
-    # N2, as scored since the first version: a module equal to the one below it and
-    # to the one on its left (matrix << n brings the row below, >> 1 the left cell).
-    same = ~(matrix ^ (matrix << n)) & ~(matrix ^ (matrix >> 1)) & _n2_cells(n)
-    score += 3 * same.bit_count()
-    dark = matrix.bit_count()
-    return score + 10 * (abs(dark * 100 // (n * n) - 50) // 5)
+    # N2: a cell whose right neighbour, lower neighbour and lower-right neighbour all
+    # share its colour is the top-left corner of a one-colour 2x2 block.
+    # (matrix << 1 brings the cell on the right, matrix << n the cell below.)
+    right = ~(matrix ^ (matrix << 1))
+    below = ~(matrix ^ (matrix << n))
+    score += 3 * (right & below & (right << n) & _n2_cells(n)).bit_count()
+    return score + dark_penalty(matrix.bit_count(), n)
 
 
+def dark_penalty(dark: int, n: int) -> int:
+    """Rule N4: 10 points per whole 5 % step of the dark share away from 50 %.
+
+    qrcode computes int(abs(dark / n² * 100 - 50) / 5) in floating point; this integer
+    form gives the same for every dark count of every QR size (tested).
+    """
+    return 10 * (abs(20 * dark - 10 * n * n) // (n * n))
+
+
+@lru_cache(maxsize=64)
 def _n2_cells(n: int) -> int:
-    """Cells (r, c) with r < n - 1 and c > 0, as matrix bits: where rule N2 looks."""
-    return _fits(n, 2, n) & _fits(n, 2, 1) >> 1
+    """Cells (r, c) with r < n - 1 and c < n - 1, as matrix bits: the 2x2 block corners."""
+    return _fits(n, 2, n) & _fits(n, 2, 1)
 
 
 def _segments(url: str) -> list:
@@ -246,6 +265,9 @@ class _Layout:
             probe.setup_position_probe_pattern(row, col)
         probe.setup_position_adjust_pattern()
         probe.setup_timing_pattern()
+        # What qrcode scores a mask on: the function patterns with the version
+        # information still light (its "test" layout); format bits come later.
+        self.scored = _matrix_bits(probe.modules)
         if version >= 7:
             probe.setup_type_number(False)
         self.function = _matrix_bits(probe.modules)
