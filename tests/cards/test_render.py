@@ -70,16 +70,21 @@ def _content(pdf: bytes) -> str:
     return "\n".join(out)
 
 
+def _qr_cell(pdf: bytes) -> float:
+    """The QR module size in pt: the scale of the one filled grid on the page."""
+    return float(re.search(r"q 0 g ([\d.]+) 0 0 \1 [\d.]+ [\d.]+ cm\n", _content(pdf)).group(1))
+
+
 def test_thermal_qr_modules_are_whole_printer_dots_and_big_enough():
     pdf = render_card(make_card(profile="thermal4x6"))
-    cell = float(re.search(r"q 0 g ([\d.]+) 0 0 ", _content(pdf)).group(1))
+    cell = _qr_cell(pdf)
     dots = cell / (72 / 203)
     assert dots == pytest.approx(round(dots), abs=0.01) and round(dots) >= 4
 
 
 def test_a6_qr_is_at_least_20_mm():
     pdf = render_card(make_card())
-    cell = float(re.search(r"q 0 g ([\d.]+) 0 0 ", _content(pdf)).group(1))
+    cell = _qr_cell(pdf)
     assert cell * 29 / 72 * 25.4 >= 20
 
 
@@ -163,14 +168,19 @@ def test_date_in_the_customers_locale():
 def test_failing_element_leaves_its_slot_empty(monkeypatch, caplog):
     from greetings.cards.renderer import elements
 
-    def broken(canvas, box, card):
-        canvas.saveState()
-        raise RuntimeError("Søren")
+    def broken(page, box, card):
+        with page.saved():
+            page.fill_colour((1, 0, 0))
+            page.text(40, 200, [("Half drawn", fonts.TEXT)], 12)
+            raise RuntimeError("Søren")
 
     monkeypatch.setattr(elements, "draw_greeting", broken)
     pdf = render_card(make_card())
-    assert "Kære Søren," in page_text(pdf)
+    text = page_text(pdf)
+    assert "Kære Søren," in text and "Half drawn" not in text
+    assert "Tak for din ordre" not in text  # the greeting's slot is empty
     assert "greeting failed" in caplog.text and "Søren" not in caplog.text
+    assert "1 0 0 rg" not in _content(pdf)
 
 
 def test_broken_logo_is_skipped():

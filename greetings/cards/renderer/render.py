@@ -56,12 +56,12 @@ class Card:
 
     profile: layouts.Profile
     brand_name: str
-    logo: elements.EncodedImage | None
+    logo: pdf.Image | None
     salutation: str
     greeting_text: str
     packer_line: str | None
     packer_name: str
-    signature: elements.EncodedImage | None
+    signature: pdf.Image | None
     signoff: str
     qr: tuple[int, tuple[int, ...]]
     caption: str
@@ -89,7 +89,7 @@ def _salutation(data: CardData, lang: str) -> str:
     return (data.salutation or named).replace("{name}", name)
 
 
-def _image(png: bytes | None, what: str, **kwargs) -> elements.EncodedImage | None:
+def _image(png: bytes | None, what: str, **kwargs) -> pdf.Image | None:
     if not png:
         return None
     try:
@@ -131,15 +131,13 @@ def prepare(data: CardData) -> Card:
 def draw_page(page: pdf.Page, card: Card) -> None:
     """Draw every element of the card's profile; a failing element leaves its slot empty."""
     for box in card.profile.boxes:
-        mark, depth = len(page.code), page.depth
         try:
-            getattr(elements, f"draw_{box.kind}")(page, box, card)
+            with page.all_or_nothing():   # what a failing element drew goes with it
+                getattr(elements, f"draw_{box.kind}")(page, box, card)
         except Exception as exc:
             # Only the type: messages can quote names, and names are personal data.
-            log.error("insert element %s failed (%s); slot left empty", box.kind,
+            log.error("card element %s failed (%s); slot left empty", box.kind,
                       type(exc).__name__)
-            del page.code[mark:]   # its q operators go with it, so the state stays balanced
-            page.depth = depth
 
 
 def render_wave(items: list[CardData]) -> bytes:
