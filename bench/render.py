@@ -29,7 +29,7 @@ from reportlab.lib.utils import ImageReader  # noqa: E402
 from samples import make_card  # noqa: E402
 
 from greetings.cards.renderer import render_card, render_wave  # noqa: E402
-from greetings.cards.renderer.render import CAPTION, PACKED_BY, SALUTATION, format_day  # noqa: E402
+from greetings.cards.renderer.render import format_day  # noqa: E402
 
 GOALS = {"ms": 3.0, "kb": 18.0, "wave_s": 1.0, "wave_mb": 1.1}
 FIRST = ["Søren", "Jürgen", "Åse", "Ingeborg", "Birthe", "Mikkel", "Sofie", "Lars", "Anja", "Ola"]
@@ -73,7 +73,7 @@ def obvious(data) -> bytes:
     c.drawImage(ImageReader(io.BytesIO(data.logo)), 30 * mm, 124 * mm, 45 * mm, 15 * mm,
                 mask="auto", preserveAspectRatio=True)
     style = ParagraphStyle("p", fontName="ObviousSans", fontSize=9.2, leading=13)
-    for y, text, size in ((102, f"Kære {html.escape(data.first_name)},", 14),
+    for y, text, size in ((102, data.words.salutation % {"name": html.escape(data.first_name)}, 14),
                           (65, html.escape(data.greeting_text).replace("\n", "<br/>"), 9.2)):
         p = Paragraph(text, ParagraphStyle("s", parent=style, fontSize=size, leading=size * 1.4))
         p.wrapOn(c, 81 * mm, 40 * mm)
@@ -81,9 +81,9 @@ def obvious(data) -> bytes:
     c.drawImage(ImageReader(io.BytesIO(data.signature_png)), 10 * mm, 39 * mm, 46 * mm, 14 * mm,
                 mask="auto", preserveAspectRatio=True)
     c.setFont("ObviousSans", 6.8)
-    c.drawString(12 * mm, 34 * mm, PACKED_BY["da"].format(packer=data.packer_display_name))
+    c.drawString(12 * mm, 34 * mm, data.words.signoff % {"packer": data.packer_display_name})
     c.drawString(12 * mm, 31 * mm, format_day(data.date, data.language))
-    c.drawString(12 * mm, 24 * mm, CAPTION["da"].format(packer=data.packer_display_name))
+    c.drawString(12 * mm, 24 * mm, data.words.caption % {"packer": data.packer_display_name})
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(data.feedback_url)
     matrix = code.get_matrix()
@@ -121,12 +121,12 @@ h1 {{ font-size: 14pt; font-weight: normal; margin: 8mm 0 2mm; }}
 .qr {{ float: right; width: 27mm; }} .url {{ font-size: 5.4pt; text-align: right; }}
 </style></head><body>
 <div class="logo"><img src="data:image/png;base64,{logo}"></div>
-<h1>{SALUTATION['da'][0].format(name=html.escape(data.first_name))}</h1>
+<h1>{data.words.salutation % {"name": html.escape(data.first_name)}}</h1>
 <p>{html.escape(data.greeting_text).replace(chr(10), '<br>')}</p>
 <div class="sig"><img src="data:image/png;base64,{sig}"></div>
-<small>{PACKED_BY['da'].format(packer=data.packer_display_name)}<br>
+<small>{data.words.signoff % {"packer": data.packer_display_name}}<br>
 {format_day(data.date, data.language)}</small>
-<div class="qr">{qr_svg}</div><p>{CAPTION['da'].format(packer=data.packer_display_name)}</p>
+<div class="qr">{qr_svg}</div><p>{data.words.caption % {"packer": data.packer_display_name}}</p>
 <p class="url">{data.feedback_url}</p></body></html>"""
 
 
