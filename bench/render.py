@@ -145,6 +145,43 @@ def qr_decodes(pdf: bytes, url: str, dpi: int = 203, page: int = 0) -> bool:
     return [r.text for r in zxingcpp.read_barcodes(image)] == [url]
 
 
+def qr_table(items) -> None:
+    """Time the QR symbol alone: our qr.build against qrcode's own make(), same URLs."""
+    import qrcode
+
+    from greetings.cards.renderer import qr
+
+    def theirs(url):
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code.add_data(url)
+        code.make()
+        return tuple(qr._row_bits(row) for row in code.modules)
+
+    urls = [data.feedback_url for data in items]
+    ours_ms, theirs_ms, same = [], [], 0
+    for url in urls:
+        start = time.perf_counter()
+        _n, rows, _mask = qr.build(url)
+        ours_ms.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        expected = theirs(url)
+        theirs_ms.append((time.perf_counter() - start) * 1000)
+        same += rows == expected
+    print(f"\nQR symbol alone, median of {len(urls)} URLs (the same ones as above)")
+    print("| builder                        | ms/symbol | symbol equal to qrcode's |")
+    print("|--------------------------------|-----------|--------------------------|")
+    equal = f"{same} of {len(urls)}"
+    print(f"| greetings qr.build             | {statistics.median(ours_ms):9.3f} | {equal:24s} |")
+    print(f"| qrcode {qrcode_version():23s} | {statistics.median(theirs_ms):9.3f} "
+          f"| (the reference)          |")
+
+
+def qrcode_version() -> str:
+    from importlib.metadata import version
+
+    return version("qrcode") + " make()"
+
+
 def wave(fn_wave, items) -> tuple[float, float]:
     start = time.perf_counter()
     pdf = fn_wave(items)
@@ -217,6 +254,7 @@ def main() -> None:
         rows.append((f"WeasyPrint: not run ({type(exc).__name__}: {exc})", None, None, None,
                      None, None))
     print_table(rows, args.runs)
+    qr_table(items[: args.runs])
     if args.profile:
         profile(items[:100])
 

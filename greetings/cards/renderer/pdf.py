@@ -4,9 +4,9 @@ Why our own: reportlab's canvas and `pdfdoc` spent over half of each card format
 generic PDF objects (every dict through the same recursive formatter, every number
 through `fp_str`, every string through a codec). The card needs only a few kinds of
 object, so they are written here as byte templates. reportlab is still used for what
-it is good at: TrueType metrics and subsetting (`TTFont.face.makeSubset`, `SUBSETN`-style
-8-bit subsets, `makeToUnicodeCMap`); those are its internals, so its major version is
-pinned in setup.cfg.
+it is good at: TrueType metrics, subsetting (`TTFont.face.makeSubset`) and ToUnicode
+CMaps (`makeToUnicodeCMap`); those are its internals, so its major version is pinned
+in setup.cfg.
 
 This module is the only place that writes PDF syntax. Draw functions get a `Page` and
 call its methods (text runs, lines, filled grids, images, colour, saved state); the
