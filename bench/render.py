@@ -1,8 +1,13 @@
-"""Benchmark the insert renderer against the obvious reportlab way and WeasyPrint.
+"""Benchmark the card renderer against the obvious reportlab way and WeasyPrint.
 
 Run from the project root:  .venv/bin/python bench/render.py [--runs 300] [--profile]
-Prints one table from one run. Every insert has its own customer name and its own
+Prints one table from one run. Every card has its own customer name and its own
 feedback URL (a fresh 130-bit base32 token), so nothing per-URL can be reused.
+
+Before/after a change:  .venv/bin/python bench/render.py --against main [--bursts 12]
+renders the same cards with this tree and with REF (checked out by `git archive` into a
+temporary folder), in two worker processes taking turns burst by burst, so that load
+from elsewhere on the machine falls on both alike.
 """
 
 from __future__ import annotations
@@ -215,12 +220,91 @@ def profile(items) -> None:
         print(f"  {label:42s} {cum / len(items) * 1000:6.2f} ms  {cum / total:5.0%}")
 
 
+# Runs in a worker process inside one source tree (argv[1]): renders what stdin asks for.
+WORKER = r"""
+import base64, dataclasses, json, random, statistics, sys, time
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests/cards"]
+from samples import make_card
+from greetings.cards.renderer import render_card, render_wave
+base = make_card(language="da")
+def items(count, seed):
+    rnd = random.Random(seed)
+    return [dataclasses.replace(base, first_name=f"Kunde {i}", feedback_url=(
+        "HTTPS://GREET.EXAMPLE.COM/F/" + base64.b32encode(rnd.randbytes(17)).decode()[:26]))
+        for i in range(count)]
+render_card(items(1, 0)[0])
+for line in sys.stdin:
+    kind, count, seed = line.split()
+    batch = items(int(count), int(seed))
+    if kind == "card":
+        wall, cpu, sizes = [], [], []
+        for data in batch:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            sizes.append(len(render_card(data)))
+            cpu.append(time.process_time() - start_cpu)
+            wall.append(time.perf_counter() - start)
+        out = [statistics.median(wall) * 1000, statistics.median(cpu) * 1000,
+               statistics.median(sizes) / 1024]
+    else:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        size = len(render_wave(batch))
+        out = [time.perf_counter() - start, time.process_time() - start_cpu, size / 2 ** 20]
+    print(json.dumps(out), flush=True)
+"""
+
+
+def compare(ref: str, bursts: int, cards: int) -> None:
+    """Render the same cards with REF's code and this tree's, taking turns; print a table."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        trees = {f"before ({ref})": tmp, "after (this tree)": str(ROOT)}
+        workers = {label: subprocess.Popen([sys.executable, "-c", WORKER, root], cwd=root,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           text=True) for label, root in trees.items()}
+        results = {label: {"card": [], "wave": []} for label in workers}
+        for burst in range(bursts):
+            order = list(workers) if burst % 2 == 0 else list(reversed(workers))
+            for kind, count in (("card", cards), ("wave", 500)):
+                for label in order:
+                    workers[label].stdin.write(f"{kind} {count} {burst}\n")
+                    workers[label].stdin.flush()
+                    results[label][kind].append(json.loads(workers[label].stdout.readline()))
+        for proc in workers.values():
+            proc.stdin.close()
+            proc.wait()
+    med = statistics.median
+    print(f"\nA6 card, {bursts} bursts taking turns; per burst the median of {cards} cards, "
+          "and one 500-card wave.\nWall clock: median (best) burst. CPU: the process's own "
+          "CPU time (what load from\nother processes changes least), median burst.")
+    print("| code                 | ms/card wall  | ms/card CPU | KB/card | wave s wall   "
+          "| wave s CPU | wave MB |")
+    print("|----------------------|---------------|-------------|---------|---------------"
+          "|------------|---------|")
+    for label, got in results.items():
+        wall, cpu = [r[0] for r in got["card"]], [r[1] for r in got["card"]]
+        wave_wall, wave_cpu = [r[0] for r in got["wave"]], [r[1] for r in got["wave"]]
+        print(f"| {label:20s} | {med(wall):5.2f} ({min(wall):5.2f}) | {med(cpu):11.2f} "
+              f"| {got['card'][0][2]:7.1f} | {med(wave_wall):5.2f} ({min(wave_wall):5.2f}) "
+              f"| {med(wave_cpu):10.2f} | {got['wave'][0][2]:7.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--weasy-runs", type=int, default=60)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--against", metavar="REF", help="compare with a git ref, A/B")
+    parser.add_argument("--bursts", type=int, default=12)
     args = parser.parse_args()
+    if args.against:
+        compare(args.against, args.bursts, min(args.runs, 100))
+        return
     items = make_items(max(args.runs, 500))
     render_card(items[-1])                       # register fonts once, as a server would
     rows = []

@@ -10,7 +10,7 @@ import pytest
 from greetings.cards.renderer import fonts, pdf, render_card, render_wave
 from greetings.cards.renderer.layouts import PROFILES
 from tests.cards.samples import make_card
-from tests.support.pdf import page_text, pdf_pages, qpdf_check
+from tests.support.pdf import page_text, pdf_pages, qpdf_check, raster
 
 # A greeting that needs a second 8-bit subset of the text face (more than ~250 characters).
 MANY_CHARACTERS = " ".join(
@@ -99,7 +99,7 @@ def test_page_keeps_state_balanced_and_drops_a_failed_block(tmp_path):
         page.text(10, 120, [("Dropped", fonts.TEXT)], 12)
         raise RuntimeError("element failed")
     page.line(10, 100, 190, 100, 0.5, (0, 0, 0))
-    page.fill_grid(10, 10, 2.5, [(0, 0, 3, 1), (1, 2, 1, 1)])
+    page.fill_runs(10, 20, 2.5, [(0, 0, 3), (2, 1, 1)])
     doc.add(page)
     data = doc.finish()
     qpdf_check(data, tmp_path)
@@ -107,6 +107,13 @@ def test_page_keeps_state_balanced_and_drops_a_failed_block(tmp_path):
     assert "Kept" in text and "Dropped" not in text
     content = next(s for s in _streams(data) if "BT" in s)
     assert "1 0 0 rg" not in content
+    # Runs are read like a matrix from the grid's top-left corner (10, 20) pt, 2.5 pt cells;
+    # raster rows count down from the page's top (200 pt), here at 4 px per pt.
+    image = raster(data, 288).convert("L")
+    assert image.getpixel((4 * 11, 4 * (200 - 19))) < 64        # row 0, columns 0-2
+    assert image.getpixel((4 * 16, 4 * (200 - 19))) < 64
+    assert image.getpixel((4 * 14, 4 * (200 - 14))) < 64        # row 2, column 1
+    assert image.getpixel((4 * 11, 4 * (200 - 16))) > 192       # row 1 stays light
     operators = re.findall(r"(?:^|\s)([qQ])(?=\s|$)", content)
     assert operators.count("q") == operators.count("Q") >= 2
 

@@ -82,7 +82,7 @@ def _content(pdf: bytes) -> str:
 
 def _qr_cell(pdf: bytes) -> float:
     """The QR module size in pt: the scale of the one filled grid on the page."""
-    return float(re.search(r"q 0 g ([\d.]+) 0 0 \1 [\d.]+ [\d.]+ cm\n", _content(pdf)).group(1))
+    return float(re.search(r"q 0 g ([\d.]+) 0 0 -\1 [\d.]+ [\d.]+ cm\n", _content(pdf)).group(1))
 
 
 def test_thermal_qr_modules_are_whole_printer_dots_and_big_enough():

@@ -131,10 +131,9 @@ def draw_qr(page, box, card) -> None:
         bottom = round(bottom / dot_pt) * dot_pt
     else:
         x = x + w - total * cell
-    # In module units every coordinate is a small integer: one rectangle per dark run,
-    # rows counted upwards from the symbol's bottom edge.
-    page.fill_grid(x + qr.QUIET * cell, bottom + qr.QUIET * cell, cell,
-                   [(start, n - 1 - r, length, 1) for r, start, length in qr.dark_rects(rows, n)])
+    # In module units every coordinate is a small integer: one rectangle per dark run.
+    page.fill_runs(x + qr.QUIET * cell, bottom + (qr.QUIET + n) * cell, cell,
+                   qr.dark_rects(rows, n))
 
 
 def draw_qr_caption(page, box, card) -> None:

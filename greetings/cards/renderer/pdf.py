@@ -9,7 +9,7 @@ CMaps (`makeToUnicodeCMap`); those are its internals, so its major version is pi
 in setup.cfg.
 
 This module is the only place that writes PDF syntax. Draw functions get a `Page` and
-call its methods (text runs, lines, filled grids, images, colour, saved state); the
+call its methods (text runs, lines, runs of grid cells, images, colour, saved state); the
 operators and the page's buffer stay inside. Every font subset gets its own six-letter
 tag (derived from the font and the glyphs it holds), and the trailer carries an /ID
 derived from the file's bytes, so the same card always gives the same file.
@@ -206,15 +206,16 @@ class Page:
         ops.append("ET Q" if char_space else "ET")
         self._ops.append(" ".join(ops))
 
-    def fill_grid(self, x: float, y: float, cell: float, rects) -> None:
-        """Fill rectangles of a grid in black: (column, row, width, height) in whole cells.
+    def fill_runs(self, x: float, top: float, cell: float, runs) -> None:
+        """Fill runs of grid cells in black: (row, column, length) in whole cells.
 
-        The grid's origin (its bottom-left corner) is at (x, y) pt and a cell is `cell`
-        pt square; rows count upwards. All rectangles are one path with one fill, so
-        neighbouring cells show no seams, and the stream stays short ("3 7 5 1 re").
+        The grid's top-left corner is at (x, top) pt, a cell is `cell` pt square, and
+        rows count downwards, as a matrix is read. All runs are one path with one fill,
+        so neighbouring cells show no seams, and the stream stays short ("7 3 5 1 re").
         """
-        body = "\n".join([f"{c} {r} {w} {h} re" for c, r, w, h in rects])
-        self._ops.append(f"q 0 g {cell:.4f} 0 0 {cell:.4f} {x:.3f} {y:.3f} cm\n{body}\nf Q")
+        body = "\n".join([f"{column} {row} {length} 1 re" for row, column, length in runs])
+        # A y axis pointing down (d = -cell) lets each run be written as it is read.
+        self._ops.append(f"q 0 g {cell:.4f} 0 0 -{cell:.4f} {x:.3f} {top:.3f} cm\n{body}\nf Q")
 
     def image(self, image: Image, x: float, y: float, w: float, h: float) -> None:
         """Draw the image into the rectangle; embedded once per document however often drawn."""
