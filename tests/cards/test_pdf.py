@@ -94,10 +94,12 @@ def test_page_keeps_state_balanced_and_drops_a_failed_block(tmp_path):
     with page.saved():
         page.fill_colour((0.2, 0.4, 0.6))
         page.text(10, 150, [("Kept", fonts.TEXT)], 12)
-    with pytest.raises(RuntimeError), page.all_or_nothing(), page.saved():
+    mark = page.checkpoint()
+    with pytest.raises(RuntimeError), page.saved():
         page.fill_colour((1, 0, 0))
         page.text(10, 120, [("Dropped", fonts.TEXT)], 12)
         raise RuntimeError("element failed")
+    page.rollback(mark)
     page.line(10, 100, 190, 100, 0.5, (0, 0, 0))
     page.fill_runs(10, 20, 2.5, [(0, 0, 3), (2, 1, 1)])
     doc.add(page)

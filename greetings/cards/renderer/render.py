@@ -88,6 +88,8 @@ def _fill(text: str, key: str, value: str) -> str:
 
     Unlike `text % values`, a translation with a stray "%" can never raise here.
     """
+    if "%%" not in text:
+        return text.replace(f"%({key})s", value)
     return value.join(part.replace("%%", "%") for part in text.split(f"%({key})s"))
 
 
@@ -142,10 +144,11 @@ def prepare(data: CardData) -> Card:
 def draw_page(page: pdf.Page, card: Card) -> None:
     """Draw every element of the card's profile; a failing element leaves its slot empty."""
     for box in card.profile.boxes:
+        mark = page.checkpoint()
         try:
-            with page.all_or_nothing():   # what a failing element drew goes with it
-                getattr(elements, f"draw_{box.kind}")(page, box, card)
+            getattr(elements, f"draw_{box.kind}")(page, box, card)
         except Exception as exc:
+            page.rollback(mark)   # what the failing element drew goes with it
             # Only the type: messages can quote names, and names are personal data.
             log.error("card element %s failed (%s); slot left empty", box.kind,
                       type(exc).__name__)
