@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -312,7 +313,7 @@ class Document:
         Derived from the font and the characters it holds (ISO 32000 asks only that
         tags differ between subsets), so a file is the same bytes each time it is made.
         """
-        seed = name + b"\0" + ",".join(map(str, subset)).encode()
+        seed = name + b"\0" + array("I", subset).tobytes()
         while True:
             value = int.from_bytes(hashlib.blake2b(seed, digest_size=8).digest(), "big")
             tag = bytes(65 + value // 26 ** i % 26 for i in range(6))
