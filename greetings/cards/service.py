@@ -75,9 +75,18 @@ def words_from(pgettext) -> CardWords:
 
 
 def card_words(language: str) -> CardWords:
-    """Return the card's words in the card language (da, de, en, nb, sv) via Flask-Babel."""
-    with flask_babel.force_locale(language):
-        return words_from(flask_babel.pgettext)
+    """Return the card's words in the card's language (da, de, en, nb, sv) via Flask-Babel.
+
+    Kept per app and language: Flask-Babel reads the catalogs once per app as well, so
+    they cannot change meanwhile, and a wave then pays the look-ups once, not per card.
+    """
+    language = card_language(language)
+    cache = current_app.extensions.setdefault("greetings.card_words", {})
+    words = cache.get(language)
+    if words is None:
+        with flask_babel.force_locale(language):
+            words = cache[language] = words_from(flask_babel.pgettext)
+    return words
 
 
 def build_card(shipment: Shipment, profile: str | None = None) -> CardData:

@@ -51,8 +51,10 @@ def test_flask_babel_gives_the_catalogs_words_whatever_the_request_locale(app):
         assert card_words("da").salutation == "Kære %(name)s,"
         assert card_words("sv").quote == "”%(line)s”"
         assert card_words("en").caption == "Tell %(packer)s how we did"
-    with app.app_context():                     # the CLI renders without a request
+    app.extensions.pop("greetings.card_words")  # look up again, now without a request
+    with app.app_context():                     # (the CLI renders so)
         assert card_words("nb").signoff == "Pakket av %(packer)s"
+        assert card_words("nb-NO") is card_words("nb")  # kept per card language
 
 
 def test_a_packed_danish_order_prints_the_danish_words(app, client, runner):
