@@ -138,13 +138,15 @@ def test_token_alphabet_versions():
     assert qr.qr_version(f"https://greet.example.com/f/{secrets.token_urlsafe(16)}") == 4
 
 
-@pytest.mark.parametrize("row, runs", [(0b0110111, [(1, 2), (4, 3)]), (0, []),
-                                       (0b1111111, [(0, 7)])])
-def test_dark_runs(row, runs):
-    assert qr.dark_runs(row, 7) == runs
-
-
-def test_dark_rects_are_the_runs_of_every_row():
-    n, rows = qr.qr_matrix("HTTPS://GREET.EXAMPLE.COM/F/ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    assert qr.dark_rects(rows, n) == [(r, start, length) for r, row in enumerate(rows)
-                                      for start, length in qr.dark_runs(row, n)]
+def test_runs_for_drawing_are_the_dark_runs_of_every_row():
+    for url in ("HTTPS://GREET.EXAMPLE.COM/F/ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                "https://greet.example.com/f/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"):
+        n, rows, _mask = qr.build(url)
+        expected = []
+        for r, row in enumerate(rows):
+            cells = format(row, f"0{n}b")
+            for c in range(n):
+                if cells[c] == "1" and (c == 0 or cells[c - 1] == "0"):
+                    length = len(cells[c:]) - len(cells[c:].lstrip("1"))
+                    expected.append((r, c, length))
+        assert qr.qr_runs(url) == (n, expected)

@@ -118,7 +118,7 @@ def draw_qr(page, box, card) -> None:
     Modules are whole printer dots on thermal profiles, so every bar prints the same
     width and the code still scans at 203 dpi; one rectangle per run of dark modules.
     """
-    n, rows = card.qr
+    n, runs = card.qr
     x, bottom, w, h = box.rect(card.profile.height_mm)
     total = n + 2 * qr.QUIET
     cell = min(w, h) / total
@@ -132,8 +132,7 @@ def draw_qr(page, box, card) -> None:
     else:
         x = x + w - total * cell
     # In module units every coordinate is a small integer: one rectangle per dark run.
-    page.fill_runs(x + qr.QUIET * cell, bottom + (qr.QUIET + n) * cell, cell,
-                   qr.dark_rects(rows, n))
+    page.fill_runs(x + qr.QUIET * cell, bottom + (qr.QUIET + n) * cell, cell, runs)
 
 
 def draw_qr_caption(page, box, card) -> None:

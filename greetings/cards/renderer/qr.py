@@ -48,14 +48,28 @@ class _Bits:
         return self.length
 
 
-def qr_matrix(url: str) -> tuple[int, tuple[int, ...]]:
-    """Return (size, rows) without quiet zone; in each row, bit (size - 1 - c) is column c."""
-    n, rows, _mask = build(url)
-    return n, rows
-
-
 def build(url: str) -> tuple[int, tuple[int, ...], int]:
-    """Return (size, rows, mask) for the URL at error correction M, the best mask chosen."""
+    """Return (size, rows, mask) for the URL at error correction M, the best mask chosen.
+
+    Rows have no quiet zone; in each row, bit (size - 1 - c) is column c.
+    """
+    n, text, mask = _symbol(url)
+    return n, tuple(int(text[i: i + n], 2) for i in range(0, n * n, n)), mask
+
+
+def qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """Return (size, runs) for drawing: (row, start column, length) of every dark run.
+
+    Rows count from the top, without quiet zone; the same symbol as build(url).
+    """
+    n, text, _mask = _symbol(url)
+    lined = "2".join([text[i: i + n] for i in range(0, n * n, n)])  # no run spans two rows
+    return n, [(start // (n + 1), start % (n + 1), end - start)
+               for start, end in map(re.Match.span, _RUN.finditer(lined))]
+
+
+def _symbol(url: str) -> tuple[int, str, int]:
+    """(size, the symbol as a row-major string of 0 and 1, mask), the mask as qrcode's."""
     segments = _payload(_segments(url))
     version = _version(segments)
     layout = _layout(version)
@@ -66,20 +80,7 @@ def build(url: str) -> tuple[int, tuple[int, ...], int]:
     scores = [penalty(layout.scored | (data ^ layout.masks[mask]), n) for mask in range(8)]
     mask = scores.index(min(scores))  # the first lowest, as qrcode keeps it
     matrix = layout.function | (data ^ layout.masks[mask]) | layout.fmt[mask]
-    text = format(matrix, f"0{n * n}b")
-    return n, tuple(int(text[i: i + n], 2) for i in range(0, n * n, n)), mask
-
-
-def dark_runs(row: int, n: int) -> list[tuple[int, int]]:
-    """Return (start column, length) of each horizontal run of dark modules in the row."""
-    return [(m.start(), m.end() - m.start()) for m in _RUN.finditer(format(row, f"0{n}b"))]
-
-
-def dark_rects(rows: tuple[int, ...], n: int) -> list[tuple[int, int, int]]:
-    """Return (row, start column, length) of every dark run, scanning all rows at once."""
-    text = "2".join(format(row, f"0{n}b") for row in rows)  # "2": no run spans two rows
-    return [(start // (n + 1), start % (n + 1), end - start)
-            for start, end in map(re.Match.span, _RUN.finditer(text))]
+    return n, format(matrix, f"0{n * n}b"), mask
 
 
 @lru_cache(maxsize=256)
@@ -95,16 +96,16 @@ def _fits(n: int, width: int, step: int) -> int:
     return sum(((1 << n) - 1) << (n * (n - 1 - r)) for r in range(n - width + 1))
 
 
-def _line_penalty(m: int, n: int, step: int) -> int:
+def _line_penalty(m: int, n: int, step: int, same: int) -> int:
     """Rules N1 (runs of 5+ equal modules) and N3 (1:1:3:1:1 beside 4 light) along one axis.
 
     Bit-parallel: `x << k * step` brings the cell k further along the line to each cell,
     so a pattern is an AND of shifted copies, and `_fits` drops windows that would run
-    off the end of a line (or wrap into the next row).
+    off the end of a line (or wrap into the next row). `same`: the cells equal to the
+    next cell along the axis.
     """
     s1, s2, s3, s4 = step, 2 * step, 3 * step, 4 * step
     light = ~m & _fits(n, 1, step)
-    same = ~(m ^ (m << s1)) & _fits(n, 2, step)         # equal to the next cell
     five = same & (same << s1) & (same << s2) & (same << s3)  # a window of 5 equal cells
     # A run of L >= 5 has L - 4 such windows and scores L - 2: add 2 per run start.
     n1 = five.bit_count() + 2 * (five & ~(same >> s1)).bit_count()
@@ -127,13 +128,13 @@ def penalty(matrix: int, n: int) -> int:
     the dark share away from 50 %. Lower is better. Bit operations on the whole
     matrix: no per-module loop.
     """
-    score = _line_penalty(matrix, n, 1) + _line_penalty(matrix, n, n)
-    # N2: a cell whose right neighbour, lower neighbour and lower-right neighbour all
-    # share its colour is the top-left corner of a one-colour 2x2 block.
-    # (matrix << 1 brings the cell on the right, matrix << n the cell below.)
-    right = ~(matrix ^ (matrix << 1))
-    below = ~(matrix ^ (matrix << n))
-    score += 3 * (right & below & (right << n) & _n2_cells(n)).bit_count()
+    # matrix << 1 brings each cell's right neighbour to it, matrix << n the one below.
+    right = ~(matrix ^ (matrix << 1)) & _fits(n, 2, 1)   # equal to the right, c < n - 1
+    below = ~(matrix ^ (matrix << n)) & _fits(n, 2, n)   # equal to the one below, r < n - 1
+    score = _line_penalty(matrix, n, 1, right) + _line_penalty(matrix, n, n, below)
+    # N2: a cell equal to its right and lower neighbours, whose lower neighbour equals
+    # its own right neighbour, is the top-left corner of a one-colour 2x2 block.
+    score += 3 * (right & below & (right << n)).bit_count()
     return score + dark_penalty(matrix.bit_count(), n)
 
 
@@ -144,12 +145,6 @@ def dark_penalty(dark: int, n: int) -> int:
     form gives the same for every dark count of every QR size (tested).
     """
     return 10 * (abs(20 * dark - 10 * n * n) // (n * n))
-
-
-@lru_cache(maxsize=64)
-def _n2_cells(n: int) -> int:
-    """Cells (r, c) with r < n - 1 and c < n - 1, as matrix bits: the 2x2 block corners."""
-    return _fits(n, 2, n) & _fits(n, 2, 1)
 
 
 def _segments(url: str) -> list:

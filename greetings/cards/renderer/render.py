@@ -69,7 +69,7 @@ class Card:
     packer_name: str
     signature: pdf.Image | None
     signoff: str
-    qr: tuple[int, tuple[int, ...]]
+    qr: tuple[int, list[tuple[int, int, int]]]   # size, dark runs (qr.qr_runs)
     caption: str
     feedback_url: str
 
@@ -135,7 +135,7 @@ def prepare(data: CardData) -> Card:
         signature=signature,
         signoff=_fill(data.words.signoff, "packer", packer) + "\n" + format_day(data.date,
                                                                                 data.language),
-        qr=qr.qr_matrix(data.feedback_url),
+        qr=qr.qr_runs(data.feedback_url),
         caption=_fill(data.words.caption, "packer", packer) + " →",
         feedback_url=data.feedback_url,
     )
