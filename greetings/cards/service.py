@@ -1,22 +1,24 @@
-"""From a shipment in the database to the plain data the insert renderer draws.
+"""From a card in the database to the plain data the card renderer draws.
 
-`build_card` is the one place that reads the database and configuration for a card;
-`greetings.cards.renderer` itself knows nothing of either.
+`build_card` is the one place that reads the database and configuration for a card,
+and `card_words` the one place that takes the card's words from the gettext catalogs;
+`greetings.cards.renderer` itself knows nothing of either and keeps no words.
 """
 
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import flask_babel
 from flask import current_app
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import GreetingText, Shipment
+from ..models import Card, GreetingText
 from ..text import card_language
-from .renderer import CardData, drawable_name, render_card, render_wave
+from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
 from .tokens import qr_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "cards"
@@ -55,10 +57,42 @@ def check_greeting(template: str) -> None:
                     order_number="1042", item_count=3)
 
 
-def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
-    """Gather everything one card shows from the shipment, its order and its packer."""
+def words_from(pgettext) -> CardWords:
+    """Build the card's words with a pgettext(context, message) function.
+
+    The one list of what a card says around its data, as catalog entries in the context
+    "card" (so a translator sees they are printed, and they never merge with a web
+    page's text). Placeholders stay unfilled: the renderer puts names in after checking
+    that its fonts can draw them.
+    """
+    return CardWords(
+        salutation=pgettext("card", "Dear %(name)s,"),
+        neutral_salutation=pgettext("card", "Dear customer,"),
+        caption=pgettext("card", "Tell %(packer)s how we did"),
+        signoff=pgettext("card", "Packed by %(packer)s"),
+        quote=pgettext("card", "“%(line)s”"),
+    )
+
+
+def card_words(language: str) -> CardWords:
+    """Return the card's words in the card's language (da, de, en, nb, sv) via Flask-Babel.
+
+    Kept per app and language: Flask-Babel reads the catalogs once per app as well, so
+    they cannot change meanwhile, and a wave then pays the look-ups once, not per card.
+    """
+    language = card_language(language)
+    cache = current_app.extensions.setdefault("greetings.card_words", {})
+    words = cache.get(language)
+    if words is None:
+        with flask_babel.force_locale(language):
+            words = cache[language] = words_from(flask_babel.pgettext)
+    return words
+
+
+def build_card(card: Card, profile: str | None = None) -> CardData:
+    """Gather everything one card shows from the card, its order and the packer named on it."""
     config = current_app.config
-    order, packer = shipment.order, shipment.packer
+    order, packer = card.shipment.order, card.packer
     language = card_language(order.language)
     # A name the card's fonts cannot draw must not reach the text either.
     values = dict(first_name=drawable_name(order.first_name) or "", packer=packer.display_name,
@@ -72,9 +106,10 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
     signature, signature_1bit = packer.usable_signature()
     return CardData(
         brand_name=config["BRAND_NAME"], logo=_logo(config.get("BRAND_LOGO")),
-        feedback_url=qr_url(shipment.feedback_token),
+        feedback_url=qr_url(card.token),
         packer_display_name=packer.display_name, greeting_text=text,
-        date=shipment.packed_at.date() if shipment.packed_at else date.today(),
+        words=card_words(language),
+        date=card.created_at.date() if card.created_at else date.today(),
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
@@ -86,11 +121,11 @@ def _logo(path: str | None) -> bytes | None:
     return Path(path).read_bytes() if path else None
 
 
-def card_pdf(shipment: Shipment, profile: str | None = None) -> bytes:
-    """Render one shipment's card."""
-    return render_card(build_card(shipment, profile))
+def card_pdf(card: Card, profile: str | None = None) -> bytes:
+    """Render one card."""
+    return render_card(build_card(card, profile))
 
 
-def wave_pdf(shipments: list[Shipment], profile: str | None = None) -> bytes:
-    """Render many shipments' cards into one PDF, in the given order."""
-    return render_wave([build_card(shipment, profile) for shipment in shipments])
+def wave_pdf(cards: list[Card], profile: str | None = None) -> bytes:
+    """Render many cards into one PDF, in the given order."""
+    return render_wave([build_card(card, profile) for card in cards])

@@ -210,12 +210,12 @@ def _count_cards_served(response):
 
 
 def _watch_station_prints():
-    """Count each station print (Shipment.print_count going up) when its commit lands."""
-    from ..models import Shipment
+    """Count each station print (Card.print_count going up) when its commit lands."""
+    from ..models import Card
 
-    if event.contains(Shipment.print_count, "set", _on_print_count):
+    if event.contains(Card.print_count, "set", _on_print_count):
         return
-    event.listen(Shipment.print_count, "set", _on_print_count)
+    event.listen(Card.print_count, "set", _on_print_count)
     event.listen(Session, "after_commit", _flush_prints)
     event.listen(Session, "after_rollback", _drop_prints)
 
