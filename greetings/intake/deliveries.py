@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import ProblemError
 from ..extensions import db, hold_sqlite_write_lock
 from ..models import Delivery, DeliveryOutcome, Order, utcnow
+from ..text import clean_line, is_printable_code
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,21 @@ def answered_status(outcome: DeliveryOutcome) -> int:
 
 
 def dedup_column(key: str) -> str:
-    """Fit a sender's key into the column; long keys are hashed, keeping them distinct."""
-    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    """Fit a sender's key into the column, keeping distinct keys distinct.
+
+    Long keys, and keys no database stores as they are (NUL, lone surrogates, control
+    characters: a sender's header may hold anything), are stored as their hash.
+    """
+    if len(key) <= 200 and is_printable_code(key):
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def storable(text: str | None, limit: int) -> str | None:
+    """Return outside text (a topic, a slug, a detail) as every database can store it."""
+    if text is None:
+        return None
+    return clean_line(text)[:limit]
 
 
 def write(integration_id: int | None, slug: str, outcome: DeliveryOutcome, *,
@@ -61,8 +75,9 @@ def write(integration_id: int | None, slug: str, outcome: DeliveryOutcome, *,
     """
     # The session itself, not its scoped proxy: this runs for every delivery.
     hold_sqlite_write_lock(db.session()).execute(LOG, {
-        "integration_id": integration_id, "slug": slug, "received_at": now or utcnow(),
-        "dedup_key": key and dedup_column(key), "topic": topic and topic[:64],
+        "integration_id": integration_id, "slug": storable(slug, 64),
+        "received_at": now or utcnow(), "dedup_key": key and dedup_column(key),
+        "topic": storable(topic, 64),
         "status_code": answered_status(outcome) if status is None else status,
         "outcome": outcome, "body_bytes": size, "order_id": order_id, "errors": errors,
         "parked_body": parked_body, "detail": detail,

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import DeliveryOutcome, Integration, IntegrationKind, IntegrationSecret
 from . import deliveries
 from .kinds import KINDS, Kind
+from .payloads import PayloadUnusable
 from .store import DuplicateDelivery, upsert_order
 
 
@@ -95,17 +96,17 @@ def _handle(integration, kind: Kind, headers, body: bytes, mimetype: str,
                                  errors=[{"field": "(body)", "message": "must be an object"}])
         order = kind.to_order(data, headers=headers, signed=signed, topic=topic,
                               integration=integration)
-    except (ValidationError, PayloadInvalid) as error:
-        errors = error.errors if isinstance(error, PayloadInvalid) else validation_errors(error)
+    except (ValidationError, PayloadInvalid, PayloadUnusable) as error:
+        errors = validation_errors(error) if isinstance(error, ValidationError) else error.errors
         return _refuse_invalid(integration, kind, errors, body, topic)
-    key = kind.dedup_key(headers=headers, signed=signed, topic=topic, data=data, body=body)
+    key = kind.dedup_key(headers=headers, signed=signed, topic=topic, order=order, body=body)
     try:
-        number, outcome = upsert_order(integration, order, key, topic, len(body))
-    except DuplicateDelivery:
-        number = deliveries.write_duplicate(integration.id, integration.slug, key, topic,
-                                            len(body))
-        outcome = DeliveryOutcome.DUPLICATE
-    return Receipt(outcome, number)
+        number, outcome, detail = upsert_order(integration, order, key, topic, len(body))
+    except DuplicateDelivery as repeat:
+        number = deliveries.write_duplicate(integration.id, integration.slug, repeat.key,
+                                            topic, len(body))
+        return Receipt(DeliveryOutcome.DUPLICATE, number)
+    return Receipt(outcome, number, detail=detail)
 
 
 def _acknowledge(integration, outcome, detail, size, topic=None) -> None:
