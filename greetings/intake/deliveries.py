@@ -1,25 +1,26 @@
-"""The delivery log: the one module that writes the `deliveries` table.
+"""The delivery log: the one module that writes the `deliveries` and `refusal_tallies` tables.
 
-Every webhook request leaves one row, accepted or refused, so an integrator can see what
-became of it (never the secret). An applied delivery's row also carries its
-de-duplication key, which is what makes a repeat of it recognisable. Statements are built
-once: logging runs for every delivery.
+Every webhook request is logged, accepted or refused, so an integrator can see what
+became of it (never the secret). Most leave one row; an applied delivery's row also
+carries its de-duplication key, which is what makes a repeat of it recognisable. Requests
+refused as 401 or 404, which anyone can send, are counted per slug and day instead, with
+the last few kept as a sample. Statements are built once: logging runs for every delivery.
 """
 
 import hashlib
 import logging
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ProblemError
 from ..extensions import db, hold_sqlite_write_lock
-from ..models import Delivery, DeliveryOutcome, Order, utcnow
+from ..models import Delivery, DeliveryOutcome, Order, RefusalTally, dialect_insert, utcnow
 from ..text import clean_line, is_printable_code
 
 log = logging.getLogger(__name__)
 
-DELIVERIES, ORDERS = Delivery.__table__, Order.__table__
+DELIVERIES, ORDERS, TALLIES = Delivery.__table__, Order.__table__, RefusalTally.__table__
 LOG = insert(DELIVERIES)
 APPLIED = select(DELIVERIES.c.id).where(
     DELIVERIES.c.integration_id == bindparam("integration_id"),
@@ -30,6 +31,11 @@ FIRST_APPLIED = (
     .where(DELIVERIES.c.integration_id == bindparam("integration_id"),
            DELIVERIES.c.dedup_key == bindparam("key"))
 )
+# Refusals counted rather than logged a row each: what a stranger can cause.
+TALLIED = frozenset({401, 404})
+SAMPLES = 5
+_TALLY_UPSERTS = {}
+TALLY_SAMPLES = update(TALLIES).where(TALLIES.c.id == bindparam("tally_id"))
 # The outcome a refusal is logged under, by the status it is answered with.
 REFUSALS = {
     400: DeliveryOutcome.UNREADABLE, 401: DeliveryOutcome.BAD_SIGNATURE,
@@ -88,17 +94,63 @@ def write_refusal(integration_id: int | None, slug: str, error: ProblemError, *,
                   size: int = 0, topic: str | None = None) -> None:
     """Log a refused delivery; logging never turns the refusal into a 500.
 
-    Whatever the refused delivery had written is rolled back first.
+    Whatever the refused delivery had written is rolled back first. A 401 or 404 is
+    counted in its day's tally (`slug` "" when it named no integration), not given a row.
     """
+    outcome = REFUSALS.get(error.status, DeliveryOutcome.REFUSED)
     try:
         db.session.rollback()
-        write(integration_id, slug, REFUSALS.get(error.status, DeliveryOutcome.REFUSED),
-              status=error.status, detail=error.detail, errors=error.errors, size=size,
-              topic=topic)
+        if error.status in TALLIED:
+            tally(slug if integration_id is not None else "", outcome, {
+                "status": error.status, "slug": storable(slug, 64), "detail": error.detail,
+                "bytes": size, "topic": storable(topic, 64)})
+        else:
+            write(integration_id, slug, outcome, status=error.status, detail=error.detail,
+                  errors=error.errors, size=size, topic=topic)
     except (SQLAlchemyError, OSError):  # the database, or SQLite's lock file
         db.session.rollback()
         log.warning("could not log a refused delivery (status %s)", error.status,
                     exc_info=True)
+
+
+def tally(slug: str, outcome: DeliveryOutcome, sample: dict, now=None) -> None:
+    """Count one refusal in its slug's tally of the day and keep it among the samples.
+
+    One upsert counts it; the samples are rewritten under the row lock that upsert took,
+    so concurrent refusals each count and none corrupts the list. The caller commits.
+    """
+    now = now or utcnow()
+    sample = {"at": now.isoformat(timespec="seconds"), **sample}
+    connection = hold_sqlite_write_lock(db.session())
+    counted = connection.execute(_tally_upsert(connection.dialect.name), {
+        "slug": storable(slug, 64), "outcome": outcome, "day": now.date(), "count": 1,
+        "first_at": now, "last_at": now, "samples": [sample],
+    }).one()
+    if counted.count > 1:
+        samples = [*(counted.samples or [])[-(SAMPLES - 1):], sample]
+        connection.execute(TALLY_SAMPLES, {"tally_id": counted.id, "samples": samples})
+
+
+def _tally_upsert(dialect_name: str):
+    statement = _TALLY_UPSERTS.get(dialect_name)
+    if statement is None:
+        statement = dialect_insert(dialect_name)(TALLIES)
+        statement = statement.on_conflict_do_update(
+            index_elements=["slug", "outcome", "day"],
+            set_={"count": TALLIES.c.count + 1, "last_at": statement.excluded.last_at},
+        ).returning(TALLIES.c.id, TALLIES.c.count, TALLIES.c.samples)
+        _TALLY_UPSERTS[dialect_name] = statement
+    return statement
+
+
+def tallies(slug: str | None, since) -> list[RefusalTally]:
+    """Return the refusal tallies of a slug ("" for unknown slugs; None: all), newest first."""
+    query = select(RefusalTally).where(RefusalTally.day >= since)
+    if slug is not None:
+        query = query.where(RefusalTally.slug == slug)
+    return list(db.session.execute(
+        query.order_by(RefusalTally.day.desc(), RefusalTally.slug, RefusalTally.outcome)
+    ).scalars())
 
 
 def was_applied(integration_id: int, key: str) -> bool:
@@ -129,9 +181,15 @@ def latest(slug: str, limit: int) -> list[Delivery]:
     ).scalars())
 
 
-def forget_parked_bodies(received_before) -> int:
-    """Drop the kept bodies of parked deliveries received before a time; return how many."""
-    return db.session.execute(
-        update(Delivery).where(Delivery.received_at < received_before,
-                               Delivery.parked_body.is_not(None))
-        .values(parked_body=None)).rowcount
+def forget_before(received_before) -> tuple[int, int]:
+    """Delete the log of deliveries received before a time: rows (parked bodies with them)
+    and refusal tallies of earlier days. Return how many of each went.
+
+    A repeat of a delivery that old is still no second order: the order's version stops it
+    (PRODUCT.md's retention applies to the log as to the orders).
+    """
+    rows = db.session.execute(
+        delete(Delivery).where(Delivery.received_at < received_before)).rowcount
+    days = db.session.execute(
+        delete(RefusalTally).where(RefusalTally.day < received_before.date())).rowcount
+    return rows, days

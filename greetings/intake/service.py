@@ -5,7 +5,7 @@ the `Receipt` (or the ProblemError raised for a refusal) to an answer, then comm
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -39,6 +39,13 @@ class PayloadInvalid(InvalidInput):
     title = "Payload failed validation"
 
 
+class TooManyRefusals(ProblemError):
+    """The sender's address was refused as 401/404 too often; its refusals wait a while."""
+
+    status = 429
+    title = "Too many refused requests"
+
+
 @dataclass(frozen=True)
 class Receipt:
     """What became of an accepted delivery (a refused one raises instead)."""
@@ -52,36 +59,51 @@ class Receipt:
 
 
 def receive(slug: str, headers: Mapping[str, str], body: bytes | None, mimetype: str, *,
-            content_length: int | None, max_bytes: int, tolerance: int) -> Receipt:
+            content_length: int | None, max_bytes: int, tolerance: int,
+            received_at: float | None = None,
+            refusal_wait: Callable[[], int | None] | None = None) -> Receipt:
     """Take one delivery to /webhooks/<slug>; raise a ProblemError to refuse it.
 
     `headers` is a case-insensitive mapping; `body` the raw bytes, or None when the route
-    did not read them because they are over `max_bytes`. Every delivery is logged, a
-    refused one too; the caller commits.
+    did not read them because they are over `max_bytes`. `received_at` (seconds since the
+    epoch, default now) is when it arrived: signature timestamps are checked against it.
+    Every delivery is logged, a refused one too; the caller commits.
+
+    `refusal_wait` is asked before a refusal as 401 or 404 is logged: it counts the
+    refusal against its sender and returns None, or the seconds that sender must wait,
+    and then the refusal becomes TooManyRefusals (429) and is not logged at all. Correctly
+    signed deliveries never reach it.
     """
     integration = _integration(slug)
-    if integration is None:
-        error = UnknownIntegration(f"no integration is called {slug[:64]!r}")
-        deliveries.write_refusal(None, slug[:64], error)
-        raise error
-    kind = KINDS[integration.kind]
+    kind = KINDS[integration.kind] if integration is not None else None
     try:
+        if integration is None:
+            raise UnknownIntegration(f"no integration is called {slug[:64]!r}")
         if body is None or len(body) > max_bytes:
             raise BodyTooLarge(f"the limit is {max_bytes} bytes")
-        return _handle(integration, kind, headers, body, mimetype, tolerance)
+        return _handle(integration, kind, headers, body, mimetype, tolerance, received_at)
     except ProblemError as error:
+        if error.status in deliveries.TALLIED and refusal_wait is not None:
+            wait = refusal_wait()
+            if wait is not None:
+                db.session.rollback()
+                raise TooManyRefusals(
+                    "too many refused requests from this address; correctly signed "
+                    "deliveries are still taken", headers={"Retry-After": str(wait)}
+                ) from error
         size = len(body) if body is not None else content_length or 0
-        deliveries.write_refusal(integration.id, slug, error, size=size,
-                                 topic=kind.topic(headers))
+        deliveries.write_refusal(integration and integration.id, slug, error, size=size,
+                                 topic=kind and kind.topic(headers))
         raise
 
 
 def _handle(integration, kind: Kind, headers, body: bytes, mimetype: str,
-            tolerance: int) -> Receipt:
+            tolerance: int, received_at: float | None) -> Receipt:
     if kind.is_ping(headers, body):
         _acknowledge(integration, DeliveryOutcome.PING, "connection test", len(body))
         return Receipt(DeliveryOutcome.PING)
-    signed = kind.verify(integration.secrets, headers, body, tolerance)
+    now = int(received_at) if received_at is not None else None
+    signed = kind.verify(integration.secrets, headers, body, tolerance, now)
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise NotJson(f"send Content-Type: application/json, not {mimetype or 'none'!r}")
     data = _parse_json(body)

@@ -15,6 +15,7 @@ from .intake import (
     Order,
     OrderItem,
     OrderStatus,
+    RefusalTally,
 )
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
@@ -25,6 +26,6 @@ __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
     "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
     "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "Role", "SchedulerLease", "Shipment", "Station", "User", "dialect_insert",
-    "enum_column", "utcnow",
+    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "Station", "User",
+    "dialect_insert", "enum_column", "utcnow",
 ]

@@ -61,6 +61,8 @@ def shop_orders(name):
 
 @pytest.fixture
 def fuzz_app(any_app):
+    # Every example comes from one address: refusals must stay refusals, not become 429.
+    any_app.config["WEBHOOK_REFUSAL_RATELIMIT"] = "1000000 per minute"
     make_integrations(any_app)
     client = any_app.test_client()
     response = client.post("/webhooks/erp", data=BASELINE, headers=standard_headers(BASELINE))
