@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app greetings
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench translations
+.PHONY: install run test lint bench translations screenshots
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,3 +42,7 @@ bench: install
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -w 100 -o /tmp/messages.pot .
 	$(VENV)/bin/pybabel update -i /tmp/messages.pot -d greetings/translations -w 100 --ignore-obsolete
+
+# Render every page (console, station, the customer's phone) to docs/screenshots/.
+screenshots: install
+	$(PY) -m tests.ui.screenshots

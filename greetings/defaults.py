@@ -61,6 +61,8 @@ HSTS_MAX_AGE = 365 * 24 * 3600
 # What the cards print at the top, and an optional logo file (PNG) beside it.
 BRAND_NAME = "Greetings"
 BRAND_LOGO = None
+# The accent of the pages (#rrggbb); text and buttons derive readable shades from it.
+BRAND_ACCENT = "#0b57a4"
 # Paper of a card unless a station says otherwise: a6, a5, a4, letter, thermal4x6.
 INSERT_PROFILE = "a6"
 # Print the feedback URL (and its QR code) in upper case: a smaller QR code.

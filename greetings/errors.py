@@ -98,7 +98,9 @@ def handle_http(error: HTTPException):
         headers = dict(error.get_headers())
         headers.pop("Content-Type", None)
         return problem_response(error.code or 500, error.name, error.description, headers=headers)
-    return _page(error.code or 500, error.name, error.description)
+    # Werkzeug's stock descriptions are English; a page shows one only when our code set it.
+    own = error.description if error.description != type(error).description else None
+    return _page(error.code or 500, error.name, own)
 
 
 def handle_unexpected(error: Exception):

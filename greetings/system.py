@@ -1,10 +1,20 @@
 """Pages that belong to no capability: health, readiness, metrics and the front page."""
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 
 from .extensions import limiter
 from .ops import metrics
 from .ops.readiness import readiness
+from .station.identity import current_station
 
 bp = Blueprint("system", __name__)
 # Answered on the internal metrics listener; everything else there is a 404.
@@ -51,6 +61,7 @@ def internal_listener_serves_only_operations():
 
 @bp.get("/")
 def index():
-    """Show what the service is and where its parts are."""
-    return render_template("index.html")
-
+    """Show what the service is and send each kind of visitor to their part of it."""
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        session["lang"] = request.args["lang"]
+    return render_template("index.html", station=current_station())

@@ -51,3 +51,21 @@ def test_migrations_match_the_models(any_app):
     # A model changed without a migration would make `db check` find differences.
     result = any_app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_packer_add_refuses_a_hostile_signature_clearly(app, runner, tmp_path):
+    """Issue 13 item 7: a PNG of 49,000,000 x 1 px crashed `packer add` with a ValueError."""
+    from tests.cards.samples import make_png_bomb, make_signature_photo
+
+    strip = tmp_path / "strip.png"
+    strip.write_bytes(make_png_bomb(49_000_000, 1))
+    result = runner.invoke(args=["packer", "add", "Åse Lind", "--display-name", "Åse",
+                                 "--badge", "B-1", "--signature", str(strip)])
+    assert result.exit_code == 1 and "signature refused" in result.output
+    assert "too long and thin" in result.output and "Traceback" not in result.output
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(make_signature_photo())
+    result = runner.invoke(args=["packer", "add", "Åse Lind", "--display-name", "Åse",
+                                 "--badge", "B-1", "--signature", str(photo)])
+    assert result.exit_code == 0, result.output
+    assert counts(app)[1] == 1

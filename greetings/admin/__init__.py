@@ -1,4 +1,4 @@
-"""Management pages: feedback moderation and the like (manager login)."""
+"""The console at /admin/: pages for managers and admins (staff login, roles)."""
 
 from .routes import bp
 

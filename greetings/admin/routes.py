@@ -1,22 +1,57 @@
-"""/admin: pages for managers."""
+"""/admin: the console for managers and admins."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..feedback.service import hide_comment, show_comment
 from ..models import Feedback
-from ..staff.service import manager_required
+from ..staff.roles import Role, role_label, role_required
+from .access import guard_console
 from .forms import HideForm, ShowForm
+from .nav import visible_nav
+from .overview import overview as overview_numbers
 from .service import FILTERS, feedback_query, hidden_by
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# App-wide, so that anything under /admin passes it, whichever blueprint serves it.
+bp.before_app_request(guard_console)
 PER_PAGE = 50
 
 
+@bp.before_request
+def remember_language():
+    """Keep a language chosen with ?lang= for the rest of the session."""
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+
+
+@bp.context_processor
+def console_helpers():
+    """Give the console's layout its navigation and role names."""
+    return {"console_nav": visible_nav, "role_label": role_label}
+
+
+@bp.get("/")
+@role_required(Role.MANAGER)
+def overview():
+    """Show today's parcels, this week's answers and what needs a look."""
+    return render_template("admin/overview.html", numbers=overview_numbers())
+
+
 @bp.get("/feedback")
-@manager_required
+@role_required(Role.MANAGER)
 def feedback():
     """List feedback newest first, with a hide (or show) form beside each comment."""
     which = request.args.get("show", "all")
@@ -29,7 +64,7 @@ def feedback():
 
 
 @bp.post("/feedback/<int:feedback_id>/hide")
-@manager_required
+@role_required(Role.MANAGER)
 def hide(feedback_id):
     """Hide one comment from the packer's wall, with the manager's reason."""
     item = db.get_or_404(Feedback, feedback_id)
@@ -45,7 +80,7 @@ def hide(feedback_id):
 
 
 @bp.post("/feedback/<int:feedback_id>/show")
-@manager_required
+@role_required(Role.MANAGER)
 def show(feedback_id):
     """Show a hidden comment to the packer again."""
     item = db.get_or_404(Feedback, feedback_id)

@@ -21,11 +21,13 @@ from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
 from .packing import GreetingText, PrintMode, Shipment, Station
 from .people import ApiToken, Packer, Role, User
+from .throttle import SignInFailure
 
 __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
     "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
     "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "Station", "User",
+    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure",
+    "Station", "User",
     "dialect_insert", "enum_column", "utcnow",
 ]

@@ -62,8 +62,9 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(enum_column(Role, 16))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of the id every session carries: raising it signs out every copy of every
+    # session of this user, including cookies copied before the sign-out.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -71,6 +72,10 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:
         """Tell Flask-Login whether this login may be used (an admin can switch it off)."""
         return self.active
+
+    def get_id(self) -> str:
+        """Return Flask-Login's alternative id: the user and their session version."""
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(Base):

@@ -1,4 +1,4 @@
-"""Staff sign-in: managers and admins, with hashed passwords and lockout."""
+"""Staff sign-in: managers and admins, hashed passwords, throttled attempts, roles."""
 
 from .routes import bp
 

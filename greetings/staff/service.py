@@ -1,26 +1,40 @@
-"""Checking staff passwords, with lockout after repeated failures."""
+"""Staff logins: hashed passwords, throttled sign-in, sessions that end for real."""
 
-from datetime import timedelta
-from functools import wraps
+from dataclasses import dataclass
 
-from flask import abort
-from flask_login import current_user
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, login
-from ..models import Role, User, utcnow
+from ..models import User
+from . import throttle
+from .roles import ROLES, Role, admin_required, manager_required, role_required
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+__all__ = ["ROLES", "Role", "SignIn", "admin_required", "authenticate", "create_user",
+           "end_sessions", "load_user", "manager_required", "role_required"]
+
 # Compared against when the e-mail is unknown, so both paths cost one hash check.
 _DUMMY_HASH = generate_password_hash("not a password")
 
+login.login_message = _l("Please sign in to open that page.")
+login.login_message_category = "info"
+
 
 @login.user_loader
-def load_user(user_id: str):
-    """Return the signed-in user for Flask-Login."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(alternative_id: str):
+    """Return the signed-in user for Flask-Login, if the session's version is current.
+
+    The session holds "<user id>:<session version>" (User.get_id); signing out raises the
+    version, so a copy of the cookie taken before the sign-out finds no user.
+    """
+    user_id, _, version = alternative_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 def create_user(email: str, password: str, role: Role | str) -> User:
@@ -32,43 +46,59 @@ def create_user(email: str, password: str, role: Role | str) -> User:
     if len(password) < 10:
         raise ValueError("a password has at least 10 characters")
     user = User(email=email.strip().lower(), password_hash=generate_password_hash(password),
-                role=role)
+                role=Role(role).value)
     db.session.add(user)
     return user
 
 
-def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
-    """Return the user for a correct e-mail and password, or None and why not.
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: the user, or how long this client must wait."""
 
-    Counts failures on the user (the caller commits): the fifth locks the login.
+    user: User | None = None
+    wait_seconds: int = 0
+
+
+def authenticate(email: str, password: str, address: str | None) -> SignIn:
+    """Check an e-mail and password from a client address, slowing down repeated failures.
+
+    Three counts grow with each failure: the client address (one client trying many
+    accounts), the account (many clients trying one), and the pair. A client waits for
+    its address and the pair, and for the account only once it has itself used up the
+    free failures on it: a client that has not failed always gets its password checked,
+    so no stranger can keep the account's owner out, and an owner's typo on an account
+    under attack costs no more than any typo.
     """
+    email = email.strip().lower()
+    address = address or "unknown"
+    by_address = throttle.throttle_key("staff-address", address)
+    by_account = throttle.throttle_key("staff-account", email)
+    by_pair = throttle.throttle_key("staff-pair", email, address)
+    keys = [by_address, by_pair]
+    if throttle.failures_of(by_pair) >= throttle.FREE_FAILURES:
+        keys.append(by_account)
+    wait = throttle.seconds_to_wait(*keys)
+    if wait:
+        return SignIn(wait_seconds=wait)
     user = db.session.execute(
-        select(User).where(func.lower(User.email) == email.strip().lower())
-    ).scalar_one_or_none()
+        select(User).where(func.lower(User.email) == email)).scalar_one_or_none()
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
-        return None, "wrong"
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        return None, "locked"
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        return None, "locked" if user.locked_until and user.locked_until > now else "wrong"
-    user.failed_logins, user.locked_until = 0, None
-    return user, None
+        user = None
+    elif not check_password_hash(user.password_hash, password):
+        user = None
+    if user is None:
+        throttle.record_failure(by_address, by_account, by_pair)
+        return SignIn()
+    # The owner's success clears what this client failed (a colleague behind the same
+    # office address starts clean), never the account's count: an attack goes on counting.
+    throttle.forget(by_pair, by_address)
+    return SignIn(user=user)
 
 
-def manager_required(view):
-    """Let only a signed-in manager or admin through (others: sign-in page or 403)."""
+def end_sessions(user: User) -> None:
+    """End every session of this user, on every browser and every copy of its cookie.
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login.unauthorized()
-        if current_user.role not in (Role.ADMIN, Role.MANAGER):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
+    The caller commits.
+    """
+    user.session_version += 1

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from greetings.api.tokens import create_token
+from greetings.extensions import db
 from tests.conftest import make_integrations
 from tests.support.webhooks import generic_body, standard_headers
 
@@ -20,7 +21,9 @@ HUGE_IDS = [str(2**31), str(2**63), str(2**64 + 7), "9" * 30, "9" * 5000]
 @pytest.fixture
 def bearer(any_app):
     with any_app.app_context():
-        return {"Authorization": f"Bearer {create_token('fuzz')}"}
+        token = create_token("fuzz")
+        db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
 
 
 def int_rules(app):
@@ -102,6 +105,7 @@ def test_deeply_nested_json_is_400(app, body):
     with app.app_context():
         headers = {"Authorization": f"Bearer {create_token('deep')}",
                    "Content-Type": "application/json"}
+        db.session.commit()
     response = app.test_client().post("/api/v1/pack", data=body, headers=headers)
     assert_problem(response, 400)
 
@@ -120,6 +124,7 @@ def test_fuzzed_pack_bodies_are_answered_never_500(app, prefix, nest):
     with app.app_context():
         headers = {"Authorization": f"Bearer {create_token('fuzz')}",
                    "Content-Type": "application/json"}
+        db.session.commit()
     body = (prefix + "[" * nest + "]" * nest).encode()
     response = app.test_client().post("/api/v1/pack", data=body, headers=headers)
     assert response.status_code in {400, 404, 422}, response.get_data(as_text=True)[:300]

@@ -1,0 +1,159 @@
+"""A walk through every page of the three audiences, on a live server with demo data.
+
+The accessibility test (test_axe.py) runs axe-core at each stop; the screenshot script
+(screenshots.py) takes a picture. Both see the same pages in the same states, so a page
+added to the tour is checked and pictured at once.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.feedback.live import http
+from tests.support.browser import PRINT_STUB
+
+ROOT = Path(__file__).resolve().parents[2]
+MANAGER = ("manager@example.com", "demo-manager-1")  # greetings/cli/demo_people.py
+ADMIN = ("admin@example.com", "admin-password-1")
+DESK = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,
+         "is_mobile": True, "has_touch": True}
+
+
+@dataclass
+class World:
+    """What the tour needs to know about the demo deployment it walks through."""
+
+    base_url: str
+    card_urls: dict  # order number → its card's feedback URL (what the QR code carries)
+
+
+def build_world(server) -> World:
+    """Load the demo, add an admin, and pack three demo orders through the API."""
+    server.cli("demo")
+    server.cli("user", "add", ADMIN[0], "--role", "admin", "--password", ADMIN[1])
+    token = server.cli("token", "add", "tour").strip()
+    urls = {}
+    # 1001 was packed by the demo (by Åse): packing it again answers its card.
+    for number, badge in (("1001", "DEMO-ASE"), ("1004", "DEMO-SOREN"), ("1005", "DEMO-ASE")):
+        _, body = http(server, "POST", "/api/v1/pack",
+                       json.dumps({"order": number, "badge": badge}).encode(),
+                       {"Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json"})
+        urls[number] = json.loads(body)["shipment"]["feedback_url"]
+    return World(server.base_url, urls)
+
+
+def sign_in(page, base_url, who=MANAGER, next_path="/admin/"):
+    """Sign a staff member in through the login form."""
+    page.goto(f"{base_url}/staff/login?next={next_path}&lang=en")
+    page.fill("input[name=email]", who[0])
+    page.fill("input[name=password]", who[1])
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(".*" + re.escape(next_path) + ".*"))
+
+
+def answer(page, url, stars, comment):
+    """Rate a card and comment on it, as the customer does."""
+    page.goto(url)
+    page.locator(f"label[for=rating-{stars}]").click()
+    page.locator("#comment").fill(comment)
+    page.locator("#feedback button[type=submit]").click()
+    page.wait_for_url("**/thanks**")
+
+
+def customer_tour(browser, world: World, stop, **context_options):
+    """The phone: the card's page, its error state, the thank-you and a 404."""
+    context = browser.new_context(**PHONE, **context_options)
+    page = context.new_page()
+    page.goto(world.card_urls["1001"])
+    stop("customer-feedback", page)
+    page.locator("#comment").fill("x")
+    page.evaluate("document.getElementById('feedback').noValidate = true")
+    page.locator("#feedback button[type=submit]").click()
+    page.locator(".errors").wait_for()
+    stop("customer-feedback-error", page)
+    answer(page, world.card_urls["1001"], 5, "Kaffen kom perfekt frem. Tak, Åse!")
+    stop("customer-thanks", page)
+    answer(page, world.card_urls["1004"], 4, "Snabbt och fint packat.")
+    answer(page, world.card_urls["1005"], 2, "The box was dented, but the bottle is fine.")
+    page.goto(world.base_url + "/f/AAAAAAAAAAAAAAAAAAAAAAAAAA")
+    stop("customer-404", page)
+    context.close()
+
+
+def console_tour(browser, world: World, stop, **context_options):
+    """The manager's desk: start page, sign-in, overview, feedback and its filters."""
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    page.goto(world.base_url + "/?lang=en")
+    stop("start", page)
+    page.goto(world.base_url + "/staff/login?lang=en")
+    stop("staff-login", page)
+    page.fill("input[name=email]", MANAGER[0])
+    page.fill("input[name=password]", "wrong password")
+    page.locator("form button[type=submit]").click()
+    page.locator(".flash-error").wait_for()
+    stop("staff-login-error", page)
+    sign_in(page, world.base_url)
+    stop("console-overview", page)
+    page.goto(world.base_url + "/admin/feedback")
+    stop("console-feedback", page)
+    reason = page.locator("form.hide-form input[name=reason]").last
+    reason.fill("Names a colleague")
+    page.locator("form.hide-form").last.get_by_role("button").click()
+    page.locator(".flash-success").wait_for()
+    page.goto(world.base_url + "/admin/feedback?show=hidden")
+    stop("console-feedback-hidden", page)
+    page.goto(world.base_url + "/admin/no-such-page")
+    stop("console-404", page)
+    context.close()
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url, ADMIN)
+    stop("console-overview-admin", page)
+    context.close()
+
+
+def station_tour(browser, world: World, stop, **context_options):
+    """The packing station: not set up, setup, sign-in, a scan, a wave, the refusal."""
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    context.add_init_script(script=PRINT_STUB)
+    page = context.new_page()
+    page.goto(world.base_url + "/station/?lang=en")
+    stop("station-not-set-up", page)
+    page.get_by_role("link", name="Set up this station").click()
+    page.fill("input[name=email]", MANAGER[0])
+    page.fill("input[name=password]", MANAGER[1])
+    page.locator("form button[type=submit]").click()
+    page.locator("#setup-form").wait_for()
+    stop("station-setup", page)
+    page.fill("input[name=name]", "Packing table 1")
+    page.fill("input[name=site]", "Aarhus")
+    page.locator("#setup-form button[type=submit]").click()
+    page.locator("#badge").wait_for()
+    stop("station-sign-in", page)
+    page.fill("#badge", "DEMO-ASE")
+    page.press("#badge", "Enter")
+    page.locator("#code").wait_for()
+    page.fill("#code", "1006")
+    page.press("#code", "Enter")
+    page.locator("#result.result-printed").wait_for()
+    stop("station-scan", page)
+    page.goto(world.base_url + "/station/wave")
+    stop("station-wave", page)
+    page.goto(world.base_url + "/admin/")
+    stop("console-refused-to-a-packer", page)
+    context.close()
+
+
+def start_server(instance: Path):
+    """Start the app under gunicorn on a fresh SQLite file (the screenshot script's own)."""
+    from tests.support.servers import GunicornServer
+
+    server = GunicornServer(instance, f"sqlite:///{instance / 'greetings.sqlite'}", workers=2,
+                            extra_env={"GREETINGS_SECRET_KEY": "tour"})
+    server.env["GREETINGS_PUBLIC_BASE_URL"] = server.base_url
+    return server.start()
+
