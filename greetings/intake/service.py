@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from ..errors import InvalidInput, ProblemError, UnreadableJson, validation_errors
 from ..extensions import db
 from ..models import DeliveryOutcome, Integration, IntegrationKind, IntegrationSecret
-from . import deliveries
+from . import deliveries, redact
 from .kinds import KINDS, Kind
 from .payloads import PayloadUnusable
 from .store import DuplicateDelivery, upsert_order
@@ -120,7 +120,7 @@ def _handle(integration, kind: Kind, headers, body: bytes, mimetype: str,
                               integration=integration)
     except (ValidationError, PayloadInvalid, PayloadUnusable) as error:
         errors = validation_errors(error) if isinstance(error, ValidationError) else error.errors
-        return _refuse_invalid(integration, kind, errors, body, topic)
+        return _refuse_invalid(integration, kind, errors, body, data, topic)
     key = kind.dedup_key(headers=headers, signed=signed, topic=topic, order=order, body=body)
     try:
         number, outcome, detail = upsert_order(integration, order, key, topic, len(body))
@@ -137,16 +137,14 @@ def _acknowledge(integration, outcome, detail, size, topic=None) -> None:
                      topic=topic)
 
 
-def _refuse_invalid(integration, kind, errors, body, topic) -> Receipt:
+def _refuse_invalid(integration, kind, errors, body, data, topic) -> Receipt:
     if not kind.parks_invalid:
         raise PayloadInvalid("see errors for each field", errors=errors)
     # Shops disable a webhook after repeated 4xx answers, so a signed payload we cannot
     # read is kept for a person to look at instead of refused.
     deliveries.write(integration.id, integration.slug, DeliveryOutcome.PARKED,
                      detail="payload failed validation", errors=errors, size=len(body),
-                     topic=topic,
-                     # PostgreSQL text cannot hold NUL.
-                     parked_body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"))
+                     topic=topic, parked_body=redact.parked_text(body, data))
     return Receipt(DeliveryOutcome.PARKED, errors=errors)
 
 
