@@ -47,9 +47,10 @@ REFUSALS = {
 def answered_status(outcome: DeliveryOutcome) -> int:
     """Return the HTTP status an accepted delivery is answered (and logged) with.
 
-    A parked payload is 202: taken, but not applied. Every other accepted delivery is 200.
+    A parked or spooled payload is 202: taken, but not (yet) applied. Every other accepted
+    delivery is 200.
     """
-    return 202 if outcome == DeliveryOutcome.PARKED else 200
+    return 202 if outcome in (DeliveryOutcome.PARKED, DeliveryOutcome.SPOOLED) else 200
 
 
 def dedup_column(key: str) -> str:
