@@ -2,9 +2,11 @@
 
 Every webhook request is logged, accepted or refused, so an integrator can see what
 became of it (never the secret). Most leave one row; an applied delivery's row also
-carries its de-duplication key, which is what makes a repeat of it recognisable. Requests
-refused as 401 or 404, which anyone can send, are counted per slug and day instead, with
-the last few kept as a sample. Statements are built once: logging runs for every delivery.
+carries its de-duplication key, which is what makes a repeat of it recognisable. (On
+PostgreSQL, intake's store writes an applied delivery's row in the statement that stores
+the order, from the values `applied_row` gives.) Requests refused as 401 or 404, which
+anyone can send, are counted per slug and day instead, with the last few kept as a
+sample. Statements are built once: logging runs for every delivery.
 """
 
 import hashlib
@@ -89,6 +91,18 @@ def write(integration_id: int | None, slug: str, outcome: DeliveryOutcome, *,
         "outcome": outcome, "body_bytes": size, "order_id": order_id, "errors": errors,
         "parked_body": parked_body, "detail": detail,
     })
+
+
+def applied_row(integration_id: int, slug: str, key: str, topic: str | None, size: int,
+                now) -> dict:
+    """Return the log row of an applied delivery as bound values, for a statement that
+    writes it together with the order (intake's one-statement upsert on PostgreSQL).
+
+    Its outcome (created or updated) is left to that statement; its status is 200.
+    """
+    return {"integration_id": integration_id, "slug": storable(slug, 64), "now": now,
+            "dedup_key": dedup_column(key), "topic": storable(topic, 64),
+            "status_code": answered_status(DeliveryOutcome.CREATED), "body_bytes": size}
 
 
 def write_refusal(integration_id: int | None, slug: str, error: ProblemError, *,

@@ -4,7 +4,7 @@ This is the hot path of every webhook, so statements are built once per dialect 
 through SQLAlchemy Core: the ORM's per-call statement building cost more than the database.
 """
 
-from sqlalchemy import and_, bindparam, delete, exists, insert, null, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, null, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, hold_sqlite_write_lock
@@ -66,6 +66,8 @@ def upsert_order(integration, order: OrderIn, key: str, topic, size: int):
     rolled back, so that nothing this delivery wrote stays.
     """
     deletion = order.status == OrderStatus.DELETED
+    if not deletion and db.session.get_bind().dialect.name == "postgresql":
+        return _upsert_in_one_statement(integration, order, key, topic, size)
     # A fast path for repeats only: the unique key below is what guarantees it. (A
     # deletion's key is only complete once the order's version is read.)
     if not deletion and deliveries.was_applied(integration.id, key):
@@ -89,6 +91,86 @@ def upsert_order(integration, order: OrderIn, key: str, topic, size: int):
 
 
 STALE = "older than the stored version"
+
+# PostgreSQL: the repeat check, the upsert (its rule as in _upsert_statement), the items
+# and the delivery's log row in one statement, one round trip instead of four: the server
+# shares the machine's cores with the app, and each round trip is a wait for both.
+# Data-modifying CTEs all see the snapshot from before the statement and each runs once.
+# An older version updates nothing; then nothing else is written here, and the caller
+# logs the delivery as stale (rare: it costs two more round trips).
+ONE_STATEMENT = text("""
+WITH applied AS (
+    SELECT 1 FROM deliveries
+    WHERE integration_id = :integration_id AND dedup_key = :dedup_key
+), up AS (
+    INSERT INTO orders AS o (integration_id, external_id, number, status, first_name,
+                             last_name, language, shipping_country, placed_at, version,
+                             created_at, updated_at)
+    SELECT :integration_id, :external_id, :number, :status, :first_name, :last_name,
+           :language, :shipping_country, :placed_at, :version, :now, :now
+    WHERE NOT EXISTS (SELECT 1 FROM applied)
+    ON CONFLICT (integration_id, external_id) DO UPDATE SET
+        number = excluded.number, status = excluded.status,
+        first_name = excluded.first_name, last_name = excluded.last_name,
+        language = excluded.language, shipping_country = excluded.shipping_country,
+        placed_at = excluded.placed_at, version = excluded.version,
+        updated_at = excluded.updated_at, purged_at = NULL
+    WHERE o.version < excluded.version
+       OR (o.version = excluded.version AND o.status <> :deleted AND o.purged_at IS NULL)
+    RETURNING o.id, o.number, o.created_at
+), old_items AS (
+    DELETE FROM order_items WHERE order_id IN (SELECT id FROM up WHERE created_at <> :now)
+), new_items AS (
+    INSERT INTO order_items (order_id, position, sku, name, quantity)
+    SELECT up.id, item.position - 1, item.sku, item.name, item.quantity
+    FROM up, unnest(CAST(:skus AS varchar[]), CAST(:names AS varchar[]),
+                    CAST(:quantities AS integer[]))
+             WITH ORDINALITY AS item(sku, name, quantity, position)
+), logged AS (
+    INSERT INTO deliveries (integration_id, slug, received_at, dedup_key, topic, status_code,
+                            outcome, body_bytes, order_id)
+    SELECT :integration_id, :slug, :now, :dedup_key, :topic, :status_code,
+           CASE WHEN up.created_at = :now THEN :created ELSE :updated END, :body_bytes, up.id
+    FROM up
+)
+SELECT EXISTS (SELECT 1 FROM applied) AS repeated, up.id, up.number, up.created_at
+FROM (SELECT 1) AS one LEFT JOIN up ON true
+""")
+
+
+def _upsert_in_one_statement(integration, order: OrderIn, key: str, topic, size: int):
+    """upsert_order on PostgreSQL: one statement for everything a new version writes."""
+    now = utcnow()
+    connection = db.session.connection()
+    logged = deliveries.applied_row(integration.id, integration.slug, key, topic, size, now)
+    items = order.items or []
+    try:
+        row = connection.execute(ONE_STATEMENT, {
+            **logged, "external_id": order.external_id, "number": order.number,
+            "status": order.status.value, "first_name": order.first_name,
+            "last_name": order.last_name,
+            "language": order.language or integration.default_language,
+            "shipping_country": order.shipping_country, "placed_at": order.placed_at,
+            "version": order.version or now, "deleted": OrderStatus.DELETED.value,
+            "created": DeliveryOutcome.CREATED.value, "updated": DeliveryOutcome.UPDATED.value,
+            "skus": [item.sku for item in items], "names": [item.name for item in items],
+            "quantities": [item.quantity for item in items],
+        }).one()
+        if row.repeated:
+            raise DuplicateDelivery(key)
+        if row.id is not None:
+            created = row.created_at == now
+            return (row.number, DeliveryOutcome.CREATED if created else DeliveryOutcome.UPDATED,
+                    None)
+        order_id, number = _existing(connection, integration.id, order.external_id)
+        outcome = DeliveryOutcome.STALE if order_id is not None else DeliveryOutcome.IGNORED
+        detail = STALE if order_id is not None else None
+        deliveries.write(integration.id, integration.slug, outcome, key=key, order_id=order_id,
+                         topic=topic, size=size, now=now, detail=detail)
+    except IntegrityError as error:  # the same delivery, applied meanwhile by another worker
+        db.session.rollback()
+        raise DuplicateDelivery(key) from error
+    return number, outcome, detail
 
 
 def _apply(connection, integration, order: OrderIn, now):
