@@ -30,7 +30,8 @@ def receive(slug):
     """
     config = current_app.config
     limit = int(config["WEBHOOK_MAX_BYTES"])
-    spool.start_applier(current_app)
+    # The app itself: the applier's thread runs outside any request.
+    spool.start_applier(current_app._get_current_object())
     body, received_at = _body(limit), time.time()
     try:
         receipt = service.receive(

@@ -6,6 +6,7 @@ so a 503 during a PostgreSQL restart would lose orders for good.
 """
 
 import json
+import os
 import time
 
 import pytest
@@ -22,6 +23,7 @@ from tests.support.webhooks import (
     shopify_headers,
     standard_headers,
 )
+from tests.support.worker import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +151,22 @@ def test_the_spool_size_is_a_gauge_and_a_readiness_check(app):
     ready = client.get("/readyz").json
     assert ready["checks"]["webhook_spool"]["files"] == 1
     assert ready["checks"]["webhook_spool"]["ok"] is True
+
+
+def test_the_webhook_route_starts_the_applier_thread(app):
+    make_integrations(app)
+    app.config["WEBHOOK_SPOOL_APPLIER"] = True
+    body = generic_body("THREAD-1")
+    write(app, "erp", body, standard_headers(body))
+    other = generic_body("THREAD-2")
+    assert app.test_client().post("/webhooks/erp", data=other,
+                                  headers=standard_headers(other)).status_code == 200
+    # The route's thread holds the app itself, not the request's proxy of it.
+    applier = spool._appliers[(os.getpid(), id(app))]
+    assert applier.app is app
+    try:
+        wait_until(lambda: len(orders(app)) == 2, timeout=60, what="the spool applied")
+        assert spool.pending(spool.folder(app)) == []
+    finally:
+        applier.stopping.set()
+        applier.join(30)
