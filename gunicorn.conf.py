@@ -78,6 +78,13 @@ def on_exit(server):
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
+def post_worker_init(worker):
+    """Start the worker's spool applier: webhook deliveries kept while the database was away."""
+    from greetings.intake.spool import start_applier
+
+    start_applier(worker.wsgi)
+
+
 def child_exit(server, worker):
     """Drop a dead worker's live gauges (its counters stay counted)."""
     from prometheus_client import multiprocess

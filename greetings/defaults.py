@@ -11,6 +11,19 @@ PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 WEBHOOK_MAX_BYTES = 1024 * 1024
 # Standard Webhooks: deliveries whose timestamp is further off than this are refused.
 WEBHOOK_TOLERANCE_SECONDS = 5 * 60
+# Per client address, on /webhooks/<slug>, counting only requests refused as 401 or 404
+# (bad signature, unknown slug); past it those get 429. Correctly signed deliveries are
+# never limited: shops disable a webhook after a few failed deliveries.
+WEBHOOK_REFUSAL_RATELIMIT = "30 per minute;300 per hour"
+# Deliveries that arrive while the database is unreachable are kept here (None: the
+# folder `spool` in the instance folder) and applied once it is back; when it holds this
+# many files or bytes, further ones get 503 with Retry-After.
+WEBHOOK_SPOOL_DIR = None
+WEBHOOK_SPOOL_MAX_FILES = 10_000
+WEBHOOK_SPOOL_MAX_BYTES = 512 * 1024 * 1024
+# Whether this process applies the spool in a background thread (None: yes, unless
+# TESTING; gunicorn.conf.py starts it in each worker).
+WEBHOOK_SPOOL_APPLIER = None
 # Language of orders that carry none (WooCommerce) when the integration sets no default.
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = list(text.LANGUAGES)

@@ -10,11 +10,13 @@ def purge(retention_days: int, now=None) -> dict:
     """Clear customer data of orders older than the retention; keep feedback, anonymised.
 
     Names and items go; the order row stays (number, language, dates) so shipments and
-    feedback keep their meaning without naming anyone. Parked webhook bodies of the same
-    age go too, since they carry the whole order. The caller commits.
+    feedback keep their meaning without naming anyone. The delivery log of the same age
+    goes too (its parked bodies carry whole orders), and the daily counts of refusals.
+    An order a webhook wrote to again after its purge is purged again. The caller commits.
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=retention_days)
     orders, items = store.forget_customers(cutoff, now)
-    return {"orders": orders, "items": items,
-            "parked_bodies": deliveries.forget_parked_bodies(cutoff)}
+    logged, refusal_days = deliveries.forget_before(cutoff)
+    return {"orders": orders, "items": items, "deliveries": logged,
+            "refusal_days": refusal_days}

@@ -1,4 +1,6 @@
-"""`integration add|remove-secret|list|log`: the senders of orders."""
+"""`integration add|remove-secret|list|log|refusals`: the senders of orders."""
+
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -8,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..intake import deliveries
 from ..intake.integrations import IntegrationRefused, add_integration, new_secret, remove_secret
-from ..models import Integration, IntegrationKind
+from ..models import Integration, IntegrationKind, utcnow
 
 integration = AppGroup("integration", help="Manage the senders of orders.")
 
@@ -52,10 +54,13 @@ def integration_list():
 @integration.command("log")
 @click.argument("slug")
 @click.option("--limit", default=20, show_default=True)
-def integration_log(slug, limit):
+@click.option("--days", default=7, show_default=True,
+              help="days of refusals (401, 404) to show, which are counted, not logged")
+def integration_log(slug, limit, days):
     """Show the last deliveries to SLUG and what became of each."""
     rows = deliveries.latest(slug, limit)
-    if not rows:
+    counted = deliveries.tallies(slug, utcnow().date() - timedelta(days=days - 1))
+    if not rows and not counted:
         click.echo(f"no deliveries to {slug} yet")
     for row in rows:
         line = f"{row.received_at:%Y-%m-%d %H:%M:%S}  {row.status_code}  {row.outcome:<20}"
@@ -65,3 +70,30 @@ def integration_log(slug, limit):
         click.echo(line)
         for error in row.errors or []:
             click.echo(f"      {error.get('field')}: {error.get('message')}")
+    _echo_tallies(counted)
+
+
+@integration.command("refusals")
+@click.option("--days", default=7, show_default=True)
+def integration_refusals(days):
+    """Show the requests refused as 401 or 404 (counted per slug and day, with samples).
+
+    Requests to slugs that name no integration are counted together, as "(unknown slug)".
+    """
+    counted = deliveries.tallies(None, utcnow().date() - timedelta(days=days - 1))
+    if not counted:
+        click.echo(f"no refused requests in the last {days} day(s)")
+    _echo_tallies(counted)
+
+
+def _echo_tallies(counted):
+    if counted:
+        click.echo("refused as 401/404, counted per day (the last few kept as samples):")
+    for tally in counted:
+        slug = tally.slug or "(unknown slug)"
+        click.echo(f"{tally.day:%Y-%m-%d}  {slug}  {tally.outcome}  x{tally.count}  "
+                   f"(first {tally.first_at:%H:%M:%S}, last {tally.last_at:%H:%M:%S})")
+        for sample in tally.samples or []:
+            asked = f" /webhooks/{sample.get('slug')}" if not tally.slug else ""
+            click.echo(f"      {sample.get('at', '')[11:]}  {sample.get('status')}{asked}  "
+                       f"{sample.get('detail') or ''}")

@@ -17,4 +17,5 @@ def purge_command(days):
     counts = purge(retention)
     db.session.commit()
     click.echo(f"purged {counts['orders']} order(s) older than {retention} days: "
-               f"{counts['items']} item line(s), {counts['parked_bodies']} parked body(ies)")
+               f"{counts['items']} item line(s), {counts['deliveries']} logged delivery(ies), "
+               f"{counts['refusal_days']} day(s) of refusal counts")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from ..models import IntegrationKind, OrderStatus
 from . import signatures
-from .payloads import GenericOrder, OrderIn, to_utc
+from .payloads import GenericOrder, OrderIn, PayloadUnusable
 from .shops import ShopifyOrder, WooDeleted, WooOrder
 
 WOO_PING = re.compile(rb"webhook_id=\d{1,20}")
@@ -23,8 +23,12 @@ class Kind:
         """Tell whether the request is the sender's unsigned connection test."""
         return False
 
-    def verify(self, secrets, headers, body, tolerance) -> dict:
-        """Check the signature over the raw body; return what it vouches for."""
+    def verify(self, secrets, headers, body, tolerance, now=None) -> dict:
+        """Check the signature over the raw body; return what it vouches for.
+
+        `now` (seconds since the epoch) is when the delivery arrived: a spooled delivery is
+        checked against the time it was received, not the time it is applied.
+        """
         raise NotImplementedError
 
     def topic(self, headers) -> str | None:
@@ -32,19 +36,27 @@ class Kind:
         return None
 
     def to_order(self, data, *, headers, signed, topic, integration) -> OrderIn:
-        """Validate the parsed JSON; raise pydantic's ValidationError when it fails."""
+        """Validate the parsed JSON; raise pydantic's ValidationError when it fails.
+
+        PayloadUnusable when it parsed but cannot be applied as sent (no version, or a
+        topic that contradicts the body).
+        """
         raise NotImplementedError
 
-    def dedup_key(self, *, headers, signed, topic, data, body) -> str:
-        """Return the key under which a repeat of this delivery is recognised."""
+    def dedup_key(self, *, headers, signed, topic, order: OrderIn, body) -> str:
+        """Return the key under which a repeat of this delivery is recognised.
+
+        For a deletion, which carries no version, the store completes the key with the
+        version it deletes.
+        """
         raise NotImplementedError
 
 
 class Standard(Kind):
     parks_invalid = False
 
-    def verify(self, secrets, headers, body, tolerance):
-        msg_id, timestamp = signatures.verify_standard(secrets, headers, body, tolerance)
+    def verify(self, secrets, headers, body, tolerance, now=None):
+        msg_id, timestamp = signatures.verify_standard(secrets, headers, body, tolerance, now)
         return {"id": msg_id, "timestamp": timestamp}
 
     def to_order(self, data, *, headers, signed, topic, integration):
@@ -54,7 +66,7 @@ class Standard(Kind):
             order.version = datetime.fromtimestamp(signed["timestamp"], UTC).replace(tzinfo=None)
         return order
 
-    def dedup_key(self, *, headers, signed, topic, data, body):
+    def dedup_key(self, *, headers, signed, topic, order, body):
         return signed["id"]
 
 
@@ -64,7 +76,7 @@ class SignedBody(Kind):
     signature_header: str
     topic_header: str
 
-    def verify(self, secrets, headers, body, tolerance):
+    def verify(self, secrets, headers, body, tolerance, now=None):
         signatures.verify_hmac_body(
             secrets, headers.get(self.signature_header), body, self.signature_header)
         # The signature covers the body only: the headers vouch for nothing.
@@ -79,10 +91,14 @@ class Shopify(SignedBody):
     topics = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 
     def to_order(self, data, *, headers, signed, topic, integration):
-        order = ShopifyOrder.model_validate(data)
-        return order.to_order(topic, _iso_header(headers.get("X-Shopify-Triggered-At")))
+        order = ShopifyOrder.model_validate(data).to_order()
+        if topic == "orders/cancelled" and order.status != OrderStatus.CANCELLED:
+            # A captured open body replayed under a cancel topic: the header cannot say it.
+            raise PayloadUnusable("(topic)", "orders/cancelled, but the body's cancelled_at "
+                                  "is empty: only the signed body says an order is cancelled")
+        return order
 
-    def dedup_key(self, *, headers, signed, topic, data, body):
+    def dedup_key(self, *, headers, signed, topic, order, body):
         event = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
         return event or "sha256:" + hashlib.sha256(body).hexdigest()
 
@@ -95,15 +111,27 @@ class WooCommerce(SignedBody):
         return self.signature_header not in headers and WOO_PING.fullmatch(body.strip())
 
     def to_order(self, data, *, headers, signed, topic, integration):
+        # The topic picks the parser, but the body must agree with it: a deletion's body is
+        # {"id": N} and nothing else, so neither can pass for the other under a new topic.
+        deletion_body = set(data) <= {"id"}
         if topic == "order.deleted":
+            if not deletion_body:
+                raise PayloadUnusable("(topic)", "order.deleted, but the body is a whole "
+                                      'order: a deletion carries {"id": N} alone')
             deleted = WooDeleted.model_validate(data)
             return OrderIn(external_id=str(deleted.id), number=str(deleted.id),
                            status=OrderStatus.DELETED, language=None)
+        if deletion_body:
+            raise PayloadUnusable("(topic)", f"{topic}, but the body is a deletion's "
+                                  '({"id": N} alone), which carries no order')
         return WooOrder.model_validate(data).to_order(integration.default_language)
 
-    def dedup_key(self, *, headers, signed, topic, data, body):
-        # The delivery id changes on every resend, so the order's own version is the key.
-        return f"{data.get('id')}:{topic}:{data.get('date_modified_gmt') or ''}"
+    def dedup_key(self, *, headers, signed, topic, order, body):
+        # The delivery id changes on every resend, so the order's own version is the key:
+        # the parsed one, never the raw text (which may hold anything).
+        if order.status == OrderStatus.DELETED:
+            return f"{order.external_id}:{topic}"
+        return f"{order.external_id}:{topic}:{order.version.isoformat()}"
 
 
 KINDS = {
@@ -111,14 +139,4 @@ KINDS = {
     IntegrationKind.SHOPIFY: Shopify(),
     IntegrationKind.WOOCOMMERCE: WooCommerce(),
 }
-
-
-def _iso_header(value):
-    """Parse an ISO 8601 header into naive UTC; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return to_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
-    except (ValueError, OverflowError):
-        return None
 

@@ -17,6 +17,20 @@ from ..models import OrderStatus
 from ..text import clean_line, is_printable_code, language_tag
 
 MAX_ITEMS = 1000
+
+
+class PayloadUnusable(ValueError):
+    """A signed payload that parsed but cannot be applied as sent; `errors` says why.
+
+    Raised where a body lacks what only it can vouch for (the order's version), or where
+    an unsigned header contradicts it (a deletion topic on a whole order).
+    """
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.errors = [{"field": field, "message": message}]
+
+
 def clean_identifier(value: str | int) -> str:
     """Turn an id into text; refuse empty ids and control characters."""
     text = str(value).strip()

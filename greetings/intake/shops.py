@@ -12,6 +12,7 @@ from .payloads import (
     ItemIn,
     Name,
     OrderIn,
+    PayloadUnusable,
     Text,
     Timestamp,
     _Payload,
@@ -22,6 +23,7 @@ from .payloads import (
 Blankable = Annotated[Text | None, BeforeValidator(none_if_blank)]
 ItemName = Annotated[StrictStr, AfterValidator(lambda text: clean_line(text)[:500] or "?")]
 Quantity = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+VERSION_REQUIRED = "required: it is the order's version, and only the signed body can say it"
 
 
 class Person(_Payload):
@@ -51,11 +53,20 @@ class ShopifyOrder(_Payload):
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
 
-    def to_order(self, topic: str, triggered_at) -> OrderIn:
-        """Map onto the internal order; `triggered_at` is the delivery's version stamp."""
+    def to_order(self) -> OrderIn:
+        """Map onto the internal order: its state and version come from the body alone.
+
+        Only the body is signed, so `X-Shopify-Topic` and `X-Shopify-Triggered-At` vouch for
+        nothing: cancelled means `cancelled_at` is set, and the version is `updated_at`
+        (`created_at` for a body that was never updated). Raises PayloadUnusable without
+        either.
+        """
+        version = self.updated_at or self.created_at
+        if version is None:
+            raise PayloadUnusable("updated_at", VERSION_REQUIRED)
         # Apps without protected-customer-data access get no names: neutral salutation.
         person = _first_named(self.customer, self.billing_address, self.shipping_address)
-        cancelled = topic == "orders/cancelled" or self.cancelled_at is not None
+        cancelled = self.cancelled_at is not None
         number = self.order_number if self.order_number is not None else self.id
         country = self.shipping_address.country_code if self.shipping_address else None
         return OrderIn(
@@ -67,7 +78,7 @@ class ShopifyOrder(_Payload):
             language=language_tag(self.customer_locale),
             shipping_country=_country(country),
             placed_at=self.created_at,
-            version=triggered_at or self.updated_at,
+            version=version,
             items=[
                 ItemIn(sku=(line.sku or None), name=line.name or line.title or "?",
                        quantity=line.quantity)
@@ -111,7 +122,14 @@ class WooOrder(_Payload):
         return None
 
     def to_order(self, default_language: str) -> OrderIn:
-        """Map onto the internal order; WooCommerce sends no locale of its own."""
+        """Map onto the internal order; WooCommerce sends no locale of its own.
+
+        The version is `date_modified_gmt` (`date_created_gmt` for a body without it), the
+        state is `status`: both signed. Raises PayloadUnusable without either date.
+        """
+        version = self.date_modified_gmt or self.date_created_gmt
+        if version is None:
+            raise PayloadUnusable("date_modified_gmt", VERSION_REQUIRED)
         person = _first_named(self.billing, self.shipping)
         country = (self.shipping and self.shipping.country) or (
             self.billing and self.billing.country)
@@ -125,14 +143,14 @@ class WooOrder(_Payload):
             language=self.language() or default_language,
             shipping_country=_country(country),
             placed_at=self.date_created_gmt,
-            version=self.date_modified_gmt,
+            version=version,
             items=[ItemIn(sku=line.sku, name=line.name, quantity=line.quantity)
                    for line in self.line_items],
         )
 
 
 class WooDeleted(_Payload):
-    """WooCommerce's `order.deleted` carries only the id."""
+    """WooCommerce's `order.deleted` carries only the id: no version, no state."""
 
     id: StrictInt
 

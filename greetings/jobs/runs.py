@@ -10,6 +10,7 @@ from sqlalchemy import delete, update
 
 from ..extensions import db
 from ..models import JobRun, utcnow
+from ..ops import observe_job
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def run_periodic(run_id: int) -> bool:
     if not claimed:
         return False
     run = db.session.get(JobRun, run_id)
-    name = run.name
+    name, scheduled_at = run.name, run.scheduled_at
     error = None
     try:
         job = periodic_job(name)
@@ -40,9 +41,11 @@ def run_periodic(run_id: int) -> bool:
         db.session.rollback()
         log.exception("periodic job %s failed", name)
         error = f"{type(failure).__name__}: {failure}"[:2000]
+    finished = utcnow()
     db.session.execute(update(JobRun).where(JobRun.id == run_id)
-                       .values(finished_at=utcnow(), error=error))
+                       .values(finished_at=finished, error=error))
     db.session.commit()
+    observe_job(name, (finished - scheduled_at).total_seconds())
     return error is None
 
 

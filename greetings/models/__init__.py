@@ -16,6 +16,7 @@ from .intake import (
     Order,
     OrderItem,
     OrderStatus,
+    RefusalTally,
 )
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
@@ -27,6 +28,6 @@ __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Card", "Delivery", "DeliveryOutcome", "Feedback",
     "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
     "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site", "Station", "User",
-    "dialect_insert", "enum_column", "station_integrations", "utcnow",
+    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site",
+    "Station", "User", "dialect_insert", "enum_column", "station_integrations", "utcnow",
 ]

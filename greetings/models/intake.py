@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
@@ -125,6 +135,7 @@ class DeliveryOutcome(enum.StrEnum):
     IGNORED = "ignored"  # a topic that is not about orders, or the deletion of an unknown one
     PING = "ping"  # the sender's connection test
     PARKED = "parked"  # signed, but the payload failed validation: kept for a person
+    SPOOLED = "spooled"  # taken while the database was away; applied once it is back
     # Refused.
     UNKNOWN_INTEGRATION = "unknown_integration"
     BAD_SIGNATURE = "bad_signature"
@@ -164,3 +175,26 @@ class Delivery(Base):
         UniqueConstraint("integration_id", "dedup_key"),
         Index("ix_deliveries_integration_received", "integration_id", "received_at"),
     )
+
+
+class RefusalTally(Base):
+    """Requests refused as 401 or 404 on one day: counted, with the last few as a sample.
+
+    Anyone can send those, so they get no row each in `deliveries` (which a stranger could
+    otherwise fill): one count per slug and outcome and day. Slugs that name no
+    integration share one count under the slug "", and the sample says which they were.
+    """
+
+    __tablename__ = "refusal_tallies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[DeliveryOutcome] = mapped_column(enum_column(DeliveryOutcome, 32))
+    day: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The newest refusals, newest last: {"at", "status", "slug", "detail", "bytes", "topic"}.
+    samples: Mapped[list] = mapped_column(JSON, default=list)
+
+    __table_args__ = (UniqueConstraint("slug", "outcome", "day"),)

@@ -29,6 +29,7 @@ from ..models import (
     Shipment,
     utcnow,
 )
+from ..ops import observe_job
 from .outbox import DELIVER
 from .sender import Answer, post
 from .targets import TargetRefused, resolve
@@ -88,6 +89,7 @@ class Claimed:
     attempts: int
     retry_from: datetime
     until: datetime
+    due_at: datetime
 
 
 def _claim(event_id: int, now: datetime, timeout: float):
@@ -111,7 +113,8 @@ def _claim(event_id: int, now: datetime, timeout: float):
             .options(joinedload(Card.shipment).joinedload(Shipment.order),
                      joinedload(Card.packer)))
     ).scalar_one()
-    return Claimed(event_id, event.endpoint_id, event.attempts, event.retry_from, until), event
+    return (Claimed(event_id, event.endpoint_id, event.attempts, event.retry_from, until,
+                    event.due_at), event)
 
 
 def deliver(event_id: int) -> str | None:
@@ -185,6 +188,7 @@ def _record(claim: Claimed, answer: Answer, dead: bool = False) -> str:
         duration_ms=answer.duration_ms, status_code=answer.status, outcome=outcome,
         error=answer.error))
     db.session.commit()
+    observe_job(DELIVER, (now - claim.due_at).total_seconds())
     log.info("outbound event %s to endpoint %s: %s %s", claim.event_id, claim.endpoint_id,
              outcome, answer.status or answer.error)
     if delay is not None:

@@ -14,6 +14,7 @@ from ..errors import ProblemError
 from ..extensions import db
 from ..jobs import setting_on
 from ..models import OutboundAttempt, OutboundEndpoint, OutboundEvent, utcnow
+from ..ops import register_gauge
 from .outbox import EVENT_TYPES, send_after_commit
 from .targets import TargetRefused, resolve
 
@@ -180,3 +181,19 @@ def prune_history(days: int) -> int:
         delete(OutboundEvent).where(OutboundEvent.delivered_at < cutoff)).rowcount
     db.session.commit()
     return count
+
+
+def backlog() -> dict[tuple[str], int]:
+    """Count the outbox: events due now, waiting for a later retry, and dead-lettered."""
+    now = utcnow()
+    unsent = (OutboundEvent.delivered_at.is_(None), OutboundEvent.dead_at.is_(None))
+    due, waiting, dead = db.session.execute(select(
+        func.count().filter(*unsent, OutboundEvent.due_at <= now),
+        func.count().filter(*unsent, OutboundEvent.due_at > now),
+        func.count().filter(OutboundEvent.dead_at.is_not(None)),
+    ).select_from(OutboundEvent)).one()
+    return {("due",): due, ("waiting",): waiting, ("dead",): dead}
+
+
+register_gauge("greetings_outbox_backlog", "Outbound events not delivered: due now, waiting "
+               "for a later retry, dead-lettered", backlog, labels=("state",))

@@ -9,9 +9,14 @@ from werkzeug.datastructures import Headers
 
 from greetings.extensions import db
 from greetings.intake import service
-from greetings.intake.service import BodyTooLarge, Receipt, UnknownIntegration
+from greetings.intake.service import (
+    BodyTooLarge,
+    Receipt,
+    TooManyRefusals,
+    UnknownIntegration,
+)
 from greetings.intake.signatures import SignatureInvalid
-from greetings.models import Delivery, DeliveryOutcome
+from greetings.models import Delivery, DeliveryOutcome, RefusalTally
 from tests.conftest import make_integrations
 from tests.support.webhooks import generic_body, shopify_headers, standard_headers
 
@@ -69,9 +74,40 @@ def test_refusals_raise_and_are_logged_for_the_caller_to_commit(app, slugs):
             with pytest.raises(refusal):
                 receive(slug, headers, sent)
             db.session.commit()
-        assert logged() == [(DeliveryOutcome.UNKNOWN_INTEGRATION, 404),
-                            (DeliveryOutcome.BAD_SIGNATURE, 401),
-                            (DeliveryOutcome.TOO_LARGE, 413), (DeliveryOutcome.TOO_LARGE, 413)]
+        assert logged() == [(DeliveryOutcome.TOO_LARGE, 413), (DeliveryOutcome.TOO_LARGE, 413)]
+        # What anyone can send (unknown slug, bad signature) is counted, not logged a row each.
+        assert [(t.slug, t.outcome, t.count) for t in tallied()] == [
+            ("", DeliveryOutcome.UNKNOWN_INTEGRATION, 1), ("erp", DeliveryOutcome.BAD_SIGNATURE, 1)]
+
+
+def test_refusals_past_the_senders_budget_become_429_and_are_not_logged(app, slugs):
+    body = generic_body("S-5")
+    bad = {**standard_headers(body), "webhook-signature": "v1,AAAA"}
+    waits = iter([None, None, 30])
+    with app.app_context():
+        for _ in range(2):
+            with pytest.raises(SignatureInvalid):
+                service.receive("erp", Headers(bad), body, "application/json",
+                                content_length=len(body), max_bytes=LIMIT, tolerance=300,
+                                refusal_wait=lambda: next(waits))
+            db.session.commit()
+        with pytest.raises(TooManyRefusals) as refused:
+            service.receive("erp", Headers(bad), body, "application/json",
+                            content_length=len(body), max_bytes=LIMIT, tolerance=300,
+                            refusal_wait=lambda: next(waits))
+        db.session.commit()
+        assert refused.value.headers == {"Retry-After": "30"}
+        assert [t.count for t in tallied()] == [2]
+        # A correctly signed delivery never asks for the budget.
+        good = standard_headers(body)
+        assert service.receive("erp", Headers(good), body, "application/json",
+                               content_length=len(body), max_bytes=LIMIT, tolerance=300,
+                               refusal_wait=lambda: 1 / 0).outcome == DeliveryOutcome.CREATED
+
+
+def tallied():
+    return list(db.session.execute(
+        select(RefusalTally).order_by(RefusalTally.slug)).scalars())
 
 
 def test_the_sqlite_writer_lock_is_held_until_the_caller_commits(app, slugs):

@@ -10,6 +10,7 @@ from greetings.models import Feedback, OutboundAttempt, OutboundEndpoint, Outbou
 from greetings.outbound import service
 from greetings.outbound.delivery import deliver, retry_delay, sweep
 from tests.outbound.conftest import add_endpoint, give_feedback
+from tests.system.test_observability import sample
 
 
 def event_row(app, event_id=1) -> OutboundEvent:
@@ -225,3 +226,25 @@ def test_a_body_that_cannot_be_built_is_a_logged_failure_not_a_stuck_claim(app, 
     event = event_row(app)
     assert event.claimed_until is None and "could not build" in event.last_error
     assert receiver.received == []
+
+
+def test_the_backlog_and_the_job_latency_are_on_metrics(app, receiver):
+    app.config["METRICS_TOKEN"] = "t"
+    client = app.test_client()
+
+    def metrics():
+        return client.get("/metrics", headers={"Authorization": "Bearer t"}).get_data(
+            as_text=True)
+
+    add_endpoint(app, receiver.url)
+    give_feedback(app, 5, "Fint")
+    before = metrics()
+    assert sample(before, "greetings_outbox_backlog", state="due") == 1
+    assert sample(before, "greetings_outbox_backlog", state="dead") == 0
+    delivered = sample(before, "greetings_job_latency_seconds_count", task="outbound.deliver")
+    with app.app_context():
+        assert deliver(1) == "delivered"
+    after = metrics()
+    assert sample(after, "greetings_outbox_backlog", state="due") == 0
+    assert sample(after, "greetings_job_latency_seconds_count",
+                  task="outbound.deliver") == delivered + 1
