@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from .feedback.service import forget_comments
+from .insight.service import forget_notes
 from .intake import deliveries, store
 from .models import utcnow
 
@@ -11,10 +13,13 @@ def purge(retention_days: int, now=None) -> dict:
 
     Names and items go; the order row stays (number, language, dates) so shipments and
     feedback keep their meaning without naming anyone. Parked webhook bodies of the same
-    age go too, since they carry the whole order. The caller commits.
+    age go too, since they carry the whole order. Comments given before the cutoff lose
+    their text (and follow-up notes on them theirs); ratings stay, so aggregates stay.
+    The caller commits.
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=retention_days)
     orders, items = store.forget_customers(cutoff, now)
     return {"orders": orders, "items": items,
-            "parked_bodies": deliveries.forget_parked_bodies(cutoff)}
+            "parked_bodies": deliveries.forget_parked_bodies(cutoff),
+            "comments": forget_comments(cutoff), "notes": forget_notes(cutoff)}

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..feedback.service import hide_comment, show_comment
+from ..insight.queries import pinned_ids
 from ..models import Feedback
 from ..staff.roles import Role, role_label, role_required
 from .access import guard_console
@@ -60,7 +61,8 @@ def feedback():
     page = db.paginate(feedback_query(which), per_page=PER_PAGE, max_per_page=PER_PAGE,
                        error_out=False)
     return render_template("admin/feedback.html", page=page, which=which, filters=FILTERS,
-                           hide_form=HideForm(), show_form=ShowForm(), hidden_by=hidden_by)
+                           hide_form=HideForm(), show_form=ShowForm(), hidden_by=hidden_by,
+                           pinned=pinned_ids([item.id for item in page.items]))
 
 
 @bp.post("/feedback/<int:feedback_id>/hide")

@@ -6,6 +6,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .feedback import Feedback
+from .insight import FollowUp, FollowUpStatus, Pin
 from .intake import (
     Delivery,
     DeliveryOutcome,
@@ -24,8 +25,9 @@ from .throttle import SignInFailure
 
 __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
-    "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
+    "FollowUp", "FollowUpStatus", "GreetingText", "Integration", "IntegrationKind",
+    "IntegrationSecret", "JobRun", "Order",
     "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Station", "User",
+    "Pin", "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Station", "User",
     "dialect_insert", "enum_column", "utcnow",
 ]

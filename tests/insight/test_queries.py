@@ -1,0 +1,92 @@
+"""The aggregates (greetings/insight/queries.py) on SQLite and PostgreSQL alike."""
+
+from datetime import date, datetime
+
+import pytest
+
+from greetings.insight import queries
+from greetings.insight.service import Period
+from tests.insight.conftest import at, make_packer, make_parcel, make_world
+
+ZONE = "Europe/Copenhagen"
+
+
+@pytest.fixture
+def world(any_app):
+    make_world(any_app)
+    ase = make_packer(any_app, "Åse")
+    bo = make_packer(any_app, "Bo")
+    # Week 10 of 2026 (Mon 2 March). Åse: 3 parcels, 2 answered (5 and 2 stars).
+    make_parcel(any_app, ase, at("2026-03-02T08:00"), rating=5, comment="Lovely")
+    make_parcel(any_app, ase, at("2026-03-03T08:00"), rating=2, comment="Box damaged")
+    make_parcel(any_app, ase, at("2026-03-04T08:00"))
+    # Bo at the other site: 1 parcel, answered 4 stars, in English.
+    make_parcel(any_app, bo, at("2026-03-05T08:00"), station="Bord 2", rating=4, language="en")
+    # Sunday 8 March 23:30 UTC is already Monday 9 March in Copenhagen: week 11.
+    make_parcel(any_app, bo, at("2026-03-08T23:30"), station="Bord 2", rating=3)
+    # Outside the period.
+    make_parcel(any_app, ase, at("2026-01-05T08:00"), rating=1)
+    return any_app, ase, bo
+
+
+def scope(**narrow):
+    return Period(date(2026, 3, 2), date(2026, 3, 15)).scope(ZONE, **narrow)
+
+
+def test_totals_count_packed_answered_and_the_rating_distribution(world):
+    app, _ase, _bo = world
+    with app.app_context():
+        numbers = queries.totals(scope())
+    assert (numbers.packed, numbers.answered) == (5, 4)
+    assert numbers.response_rate == pytest.approx(0.8)
+    assert numbers.average == pytest.approx((5 + 2 + 4 + 3) / 4)
+    assert numbers.distribution == [0, 1, 1, 1, 1]
+
+
+def test_per_packer_station_and_site_add_up(world):
+    app, ase, bo = world
+    with app.app_context():
+        packers = {packer.id: numbers for packer, numbers in queries.per_packer(scope())}
+        stations = queries.per_station(scope())
+        sites = dict(queries.per_site(scope()))
+    assert (packers[ase].packed, packers[ase].answered, packers[ase].average) == (3, 2, 3.5)
+    assert (packers[bo].packed, packers[bo].answered) == (2, 2)
+    assert [(name, site, n.packed) for name, site, n in stations] == [
+        ("Bord 1", "Aarhus", 3), ("Bord 2", "Malmö", 2)]
+    assert sites["Aarhus"].packed == 3 and sites["Malmö"].average == pytest.approx(3.5)
+
+
+def test_weeks_are_the_sites_weeks_not_utc(world):
+    app, _ase, _bo = world
+    with app.app_context():
+        weeks = queries.per_week(scope())
+    assert [monday for monday, _ in weeks] == [date(2026, 3, 2), date(2026, 3, 9)]
+    assert [n.packed for _, n in weeks] == [4, 1]  # Sunday 23:30 UTC counts in week 11
+
+
+def test_filters_narrow_by_site_language_and_packer(world):
+    app, ase, _bo = world
+    with app.app_context():
+        assert queries.totals(scope(site="Malmö")).packed == 2
+        assert queries.totals(scope(language="en")).packed == 1
+        assert queries.totals(scope(language="da")).packed == 4
+        assert queries.totals(scope(packer_id=ase)).answered == 2
+        assert queries.totals(scope(site="Nowhere")).packed == 0
+
+
+def test_worklist_takes_low_ratings_and_worrying_words(world):
+    app, _ase, _bo = world
+    with app.app_context():
+        from greetings.extensions import db
+        low = db.session.execute(queries.worklist(scope(), ["damaged"])).scalars().all()
+        by_word = db.session.execute(
+            queries.worklist(scope(), ["lovely"])).scalars().all()
+    assert [item.comment for item in low] == ["Box damaged"]
+    assert sorted(item.comment for item in by_word) == ["Box damaged", "Lovely"]
+
+
+def test_week_starts_cover_the_scope_in_local_time():
+    local = Period(date(2026, 3, 25), date(2026, 4, 1)).scope(ZONE)
+    assert local.start == datetime(2026, 3, 24, 23, 0)  # CET
+    assert local.end == datetime(2026, 4, 1, 22, 0)  # CEST after the switch
+    assert queries.week_starts(local) == [date(2026, 3, 23), date(2026, 3, 30)]
