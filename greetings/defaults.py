@@ -108,5 +108,7 @@ INSIGHT_ATTENTION_WORDS = [
 SMTP_URL = None
 SMTP_TIMEOUT_SECONDS = 30
 DIGEST_FROM = "greetings@localhost"
+# The language of the digest e-mail (a job has no browser to ask).
+DIGEST_LANGUAGE = "en"
 # Addresses the digest goes to (a list, or comma-separated); empty: every active manager.
 DIGEST_RECIPIENTS = []

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import force_locale, format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -181,7 +181,9 @@ def send_last_week(zone: str | None = None) -> int:
     if not to:
         log.info("digest: no manager to send it to")
         return 0
-    message = compose(build(monday, zone), to)
+    # A job has no request to pick a language from: the managers' language is a setting.
+    with force_locale(current_app.config["DIGEST_LANGUAGE"]):
+        message = compose(build(monday, zone), to)
     with _smtp(url) as client:
         client.send_message(message)
     log.info("digest of week %s sent to %d recipient(s)", monday.isoformat(), len(to))
