@@ -103,6 +103,8 @@ INSIGHT_ATTENTION_WORDS = [
     "skadad", "trasig", "saknas", "fel",
     "skadet", "knust", "feil",
 ]
+# The worker brings the dashboard's roll-up up to date this often (pages do it too).
+INSIGHT_REFRESH_SECONDS = 60
 # The weekly digest goes by e-mail when this is set: smtp://[user:password@]host[:port]
 # (add ?starttls=1 to upgrade the connection) or smtps://host[:port].
 SMTP_URL = None

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..feedback.service import hide_comment, show_comment
-from ..insight.queries import pinned_ids
+from ..insight.answers import pinned_ids
 from ..models import Feedback
 from ..staff.roles import Role, role_label, role_required
 from .access import guard_console

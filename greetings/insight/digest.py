@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Feedback, Role, User, utcnow
-from . import queries
-from .service import week_period
+from . import answers, queries
+from .service import insight_zone, week_period
 
 log = logging.getLogger(__name__)
 COMMENTS_PER_PACKER = 3
@@ -63,8 +63,8 @@ def build(monday: date, zone: str) -> WeekDigest:
         packer_scope = week_period(monday).scope(zone, packer_id=packer.id)
         packers.append(PackerWeek(
             packer.display_name, numbers,
-            queries.visible_comments(packer_scope, COMMENTS_PER_PACKER, GOOD_RATING),
-            queries.pinned(packer.id, COMMENTS_PER_PACKER, since=scope.start)))
+            answers.visible_comments(packer_scope, COMMENTS_PER_PACKER, GOOD_RATING),
+            answers.pinned(packer.id, COMMENTS_PER_PACKER, since=scope.start)))
     return WeekDigest(monday, zone, packers)
 
 
@@ -174,13 +174,15 @@ def send_last_week(zone: str | None = None) -> int:
     if not url:
         log.info("digest: no SMTP_URL set, nothing sent")
         return 0
-    zone = zone or current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
+    zone = zone or insight_zone()
     today = queries.to_local(utcnow(), zone).date()
     monday = today - timedelta(days=today.weekday() + 7)
     to = recipients()
     if not to:
         log.info("digest: no manager to send it to")
         return 0
+    queries.refresh(zone)
+    db.session.commit()
     # A job has no request to pick a language from: the managers' language is a setting.
     with force_locale(current_app.config["DIGEST_LANGUAGE"]):
         message = compose(build(monday, zone), to)

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from .queries import ExportRow
+from .answers import ExportRow
 
 HEADER = ("answered_at_utc", "order", "packer", "station", "site", "language", "rating",
           "comment", "comment_hidden", "follow_up", "note")

@@ -11,23 +11,22 @@ numbers are the sum of its stations', and the average is computed once at the en
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import Date, case, delete, func, insert, literal, or_, select
 
-from ..extensions import db
+from ..extensions import db, hold_sqlite_write_lock
 from ..models import (
     Feedback,
-    FollowUp,
-    FollowUpStatus,
+    InsightDay,
+    InsightRefresh,
     Order,
     Packer,
-    Pin,
     Shipment,
     Station,
+    utcnow,
 )
 
 RATINGS = (1, 2, 3, 4, 5)
@@ -48,6 +47,16 @@ class Scope:
     site: str | None = None
     language: str | None = None
     packer_id: int | None = None
+
+    @property
+    def first(self) -> date:
+        """Return the scope's first local day."""
+        return to_local(self.start, self.zone).date()
+
+    @property
+    def last(self) -> date:
+        """Return the scope's last local day."""
+        return to_local(self.end - timedelta(microseconds=1), self.zone).date()
 
 
 @dataclass
@@ -101,10 +110,18 @@ def week_starts(scope: Scope) -> list[date]:
     return weeks
 
 
-def _measures():
+def _source_measures():
+    """Sums over shipments joined to their answers (what the roll-up stores per day)."""
     ratings = [func.count(case((Feedback.rating == value, 1))) for value in RATINGS]
     return [func.count(Shipment.id), func.count(Feedback.id),
             func.coalesce(func.sum(Feedback.rating), 0), *ratings]
+
+
+def _measures():
+    """Sums over roll-up rows."""
+    day = InsightDay
+    return [func.coalesce(func.sum(column), 0) for column in (
+        day.packed, day.answered, day.rating_sum, day.r1, day.r2, day.r3, day.r4, day.r5)]
 
 
 def _numbers(row) -> Numbers:
@@ -112,31 +129,25 @@ def _numbers(row) -> Numbers:
     return Numbers(int(packed), int(answered), int(rating_sum), [int(n) for n in distribution])
 
 
-def _station_names(site: str):
+def station_names(site: str):
+    """The names of the stations at a site (a subquery)."""
     return select(Station.name).where(Station.site == site).scalar_subquery()
 
 
-def _language_match(column, language: str):
-    # Orders keep the language their shop sent ("da" or "da-DK"); either counts as "da".
+def language_match(column, language: str):
+    """Match an order's language: "da" and "da-DK" both count as "da"."""
     return or_(column == language, column.like(f"{language}-%"))
 
 
 def _scoped(columns, scope: Scope):
-    """Shipments packed in the scope, each with its answer (if any)."""
-    query = (select(*columns).select_from(Shipment)
-             .outerjoin(Feedback, Feedback.shipment_id == Shipment.id)
-             .where(Shipment.packed_at >= scope.start, Shipment.packed_at < scope.end))
-    return _narrowed(query, scope)
-
-
-def _narrowed(query, scope: Scope):
+    """Roll-up rows of the scope's days, site, language and packer."""
+    query = select(*columns).where(InsightDay.day >= scope.first, InsightDay.day <= scope.last)
     if scope.site is not None:
-        query = query.where(Shipment.station.in_(_station_names(scope.site)))
+        query = query.where(InsightDay.station.in_(station_names(scope.site)))
     if scope.packer_id is not None:
-        query = query.where(Shipment.packer_id == scope.packer_id)
+        query = query.where(InsightDay.packer_id == scope.packer_id)
     if scope.language is not None:
-        query = (query.join(Order, Order.id == Shipment.order_id)
-                 .where(_language_match(Order.language, scope.language)))
+        query = query.where(InsightDay.language == scope.language)
     return query
 
 
@@ -148,7 +159,8 @@ def totals(scope: Scope) -> Numbers:
 def per_packer(scope: Scope) -> list[tuple[Packer, Numbers]]:
     """Return each packer who packed in the scope with their numbers, by display name."""
     rows = db.session.execute(
-        _scoped([Shipment.packer_id, *_measures()], scope).group_by(Shipment.packer_id)).all()
+        _scoped([InsightDay.packer_id, *_measures()], scope)
+        .group_by(InsightDay.packer_id)).all()
     numbers = {row[0]: _numbers(row[1:]) for row in rows}
     packers = db.session.execute(
         select(Packer).where(Packer.id.in_(numbers))).scalars().all() if numbers else []
@@ -159,9 +171,10 @@ def per_packer(scope: Scope) -> list[tuple[Packer, Numbers]]:
 def per_station(scope: Scope) -> list[tuple[str, str | None, Numbers]]:
     """Return (station, site, numbers) for each station packed at in the scope."""
     rows = db.session.execute(
-        _scoped([Shipment.station, *_measures()], scope).group_by(Shipment.station)).all()
+        _scoped([InsightDay.station, *_measures()], scope)
+        .group_by(InsightDay.station)).all()
     sites = dict(db.session.execute(select(Station.name, Station.site)).all())
-    result = [(name or "", sites.get(name), _numbers(row)) for name, *row in rows]
+    result = [(name, sites.get(name), _numbers(row)) for name, *row in rows]
     return sorted(result, key=lambda item: (item[1] or "", item[0]))
 
 
@@ -173,39 +186,21 @@ def per_site(scope: Scope) -> list[tuple[str | None, Numbers]]:
     return sorted(sites.items(), key=lambda item: (item[0] is None, item[0] or ""))
 
 
-def _week_of(scope: Scope, dialect: str):
-    """The SQL expression of a shipment's week (its Monday in the scope's zone)."""
-    if dialect == "postgresql":
-        local = func.timezone(scope.zone, func.timezone("UTC", Shipment.packed_at))
-        return func.date_trunc("week", local)
-    # SQLite has no time zones: the week boundaries (daylight saving included) are
-    # computed here and compared as stored UTC.
-    mondays = week_starts(scope)
-    whens = [(Shipment.packed_at < local_to_utc(datetime.combine(monday + timedelta(days=7),
-                                                                 datetime.min.time()),
-                                                scope.zone), literal(monday.isoformat()))
-             for monday in mondays]
-    return case(*whens, else_=literal(None)) if whens else literal(None)
-
-
 def per_week(scope: Scope) -> list[tuple[date, Numbers]]:
     """Return every week of the scope (Mondays in its zone) with its numbers, gaps as zero."""
-    week = _week_of(scope, db.session.get_bind().dialect.name).label("week")
-    rows = db.session.execute(_scoped([week, *_measures()], scope).group_by(week)).all()
-    found = {}
-    for monday, *row in rows:
-        if monday is None:
-            continue
-        key = monday.date() if isinstance(monday, datetime) else date.fromisoformat(str(monday))
-        found[key] = _numbers(row)
-    return [(monday, found.get(monday, Numbers())) for monday in week_starts(scope)]
+    rows = db.session.execute(
+        _scoped([InsightDay.day, *_measures()], scope).group_by(InsightDay.day)).all()
+    weeks = {monday: Numbers() for monday in week_starts(scope)}
+    for day, *row in rows:
+        monday = day - timedelta(days=day.weekday())
+        weeks.setdefault(monday, Numbers()).add(_numbers(row))
+    return sorted(weeks.items())
 
 
 def languages_in_use() -> list[str]:
-    """Return the languages answers came in (for the filter)."""
-    return [value for value in db.session.execute(
-        select(Feedback.language).where(Feedback.language.is_not(None)).distinct()
-        .order_by(Feedback.language)).scalars()]
+    """Return the languages parcels went out in (for the filter)."""
+    return list(db.session.execute(
+        select(InsightDay.language).distinct().order_by(InsightDay.language)).scalars())
 
 
 def sites() -> list[str]:
@@ -215,110 +210,73 @@ def sites() -> list[str]:
         .order_by(Station.site)).scalars()]
 
 
-# ---- the answers themselves: worklist, export, packer page, digest -------------------
+# ---- the roll-up: built from shipments and feedback, day by day ----------------------
 
-def _answered(scope: Scope):
-    """Answers given in [start, end) to shipments in the scope's site/language/packer."""
-    query = (select(Feedback).join(Shipment, Shipment.id == Feedback.shipment_id)
-             .where(Feedback.created_at >= scope.start, Feedback.created_at < scope.end))
-    return _narrowed(query, scope)
+ROLLUP = "insight"
+# Rows written this long before a refresh may still be committing: they are read again.
+SETTLE = timedelta(minutes=5)
 
 
-def needs_attention(words: list[str]):
-    """The condition of the low-rating worklist: rating ≤ 2, or a worrying word."""
-    lowered = func.lower(Feedback.comment)
-    return or_(Feedback.rating <= LOW_RATING,
-               *[lowered.contains(word.lower(), autoescape=True) for word in words if word])
+def _rebuild_day(day: date, zone: str) -> None:
+    """Replace one local day's roll-up rows with what shipments and feedback say now."""
+    start = local_to_utc(datetime.combine(day, datetime.min.time()), zone)
+    end = local_to_utc(datetime.combine(day + timedelta(days=1), datetime.min.time()), zone)
+    db.session.execute(delete(InsightDay).where(InsightDay.day == day))
+    language = func.lower(func.substr(Order.language, 1, 2))
+    station = func.coalesce(Shipment.station, "")
+    source = (select(literal(day, type_=Date), Shipment.packer_id, station, language,
+                     *_source_measures())
+              .select_from(Shipment)
+              .join(Order, Order.id == Shipment.order_id)
+              .outerjoin(Feedback, Feedback.shipment_id == Shipment.id)
+              .where(Shipment.packed_at >= start, Shipment.packed_at < end)
+              .group_by(Shipment.packer_id, station, language))
+    columns = ["day", "packer_id", "station", "language", "packed", "answered", "rating_sum",
+               "r1", "r2", "r3", "r4", "r5"]
+    db.session.execute(insert(InsightDay).from_select(columns, source))
 
 
-def worklist(scope: Scope, words: list[str], status: str | None = None):
-    """Return the newest-first selection of answers that need a manager's follow-up.
+def _changed_days(since: datetime | None, now: datetime, zone: str) -> set[date]:
+    """The local days whose roll-up may be out of date: all when never built, else the
+    days of parcels packed since, and of parcels whose answer was given or changed since."""
+    if since is None:
+        first = db.session.execute(select(func.min(Shipment.packed_at))).scalar()
+        since = first or now
+        packed = []
+    else:
+        packed = db.session.execute(
+            select(Shipment.packed_at).join(Feedback, Feedback.shipment_id == Shipment.id)
+            .where(Feedback.updated_at >= since)).scalars().all()
+    days = {to_local(moment, zone).date() for moment in packed}
+    day, last = to_local(since, zone).date(), to_local(now, zone).date()
+    while day <= last:
+        days.add(day)
+        day += timedelta(days=1)
+    return days
 
-    `status` narrows to one follow-up status; an answer nobody followed up yet is open.
+
+def refresh(zone: str, now: datetime | None = None) -> int:
+    """Bring the roll-up up to date (the caller commits); return how many days were rebuilt.
+
+    One refresh at a time: the watermark row is locked (PostgreSQL) or the SQLite write
+    lock is held, so two app servers never rebuild the same day at once. A changed time
+    zone rebuilds everything.
     """
-    query = _answered(scope).where(needs_attention(words))
-    if status is not None:
-        followed = (select(FollowUp.feedback_id)
-                    .where(FollowUp.status != FollowUpStatus.OPEN).scalar_subquery())
-        if status == FollowUpStatus.OPEN:
-            query = query.where(Feedback.id.not_in(followed))
-        else:
-            query = query.where(Feedback.id.in_(
-                select(FollowUp.feedback_id).where(FollowUp.status == status)
-                .scalar_subquery()))
-    return query.order_by(Feedback.created_at.desc(), Feedback.id.desc())
-
-
-def follow_ups_for(feedback_ids: list[int]) -> dict[int, FollowUp]:
-    """Return the follow-ups of these answers, by answer id."""
-    if not feedback_ids:
-        return {}
-    rows = db.session.execute(
-        select(FollowUp).where(FollowUp.feedback_id.in_(feedback_ids))).scalars()
-    return {row.feedback_id: row for row in rows}
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One answer as the CSV carries it (display names only)."""
-
-    answered_at: datetime
-    order: str
-    packer: str
-    station: str | None
-    site: str | None
-    language: str | None
-    rating: int
-    comment: str | None
-    hidden: bool
-    follow_up: str | None
-    note: str | None
-
-
-def export_rows(scope: Scope, chunk: int = 1000) -> Iterator[ExportRow]:
-    """Yield every answer in the scope, oldest first, a chunk at a time."""
-    query = (_answered(scope)
-             .with_only_columns(Feedback.created_at, Order.number, Packer.display_name,
-                                Shipment.station, Station.site, Feedback.language,
-                                Feedback.rating, Feedback.comment, Feedback.hidden_at,
-                                FollowUp.status, FollowUp.note)
-             .join(Packer, Packer.id == Shipment.packer_id)
-             .outerjoin(Station, Station.name == Shipment.station)
-             .outerjoin(FollowUp, FollowUp.feedback_id == Feedback.id)
-             .order_by(Feedback.created_at, Feedback.id))
-    if scope.language is None:
-        query = query.join(Order, Order.id == Shipment.order_id)
-    result = db.session.execute(query.execution_options(yield_per=chunk))
-    for (at, number, packer, station, site, language, rating, comment, hidden_at,
-         status, note) in result:
-        yield ExportRow(at, number, packer, station, site, language, rating,
-                        None if hidden_at else comment, hidden_at is not None,
-                        str(status) if status else None, note)
-
-
-def visible_comments(scope: Scope, limit: int, min_rating: int = 1) -> list[Feedback]:
-    """Return the newest comments in the scope that a manager has not hidden."""
-    return db.session.execute(
-        _answered(scope).where(Feedback.comment.is_not(None), Feedback.hidden_at.is_(None),
-                               Feedback.rating >= min_rating)
-        .order_by(Feedback.rating.desc(), Feedback.created_at.desc()).limit(limit)
-    ).scalars().all()
-
-
-def pinned(packer_id: int, limit: int, since: datetime | None = None) -> list[Feedback]:
-    """Return the packer's answers a manager pinned as "best of", newest pin first."""
-    query = (select(Feedback).join(Pin, Pin.feedback_id == Feedback.id)
-             .join(Shipment, Shipment.id == Feedback.shipment_id)
-             .where(Shipment.packer_id == packer_id, Feedback.hidden_at.is_(None)))
-    if since is not None:
-        query = query.where(Pin.pinned_at >= since)
-    return db.session.execute(
-        query.order_by(Pin.pinned_at.desc(), Pin.id.desc()).limit(limit)).scalars().all()
-
-
-def pinned_ids(feedback_ids: list[int]) -> set[int]:
-    """Return which of these answers are pinned."""
-    if not feedback_ids:
-        return set()
-    return set(db.session.execute(
-        select(Pin.feedback_id).where(Pin.feedback_id.in_(feedback_ids))).scalars())
+    now = now or utcnow()
+    hold_sqlite_write_lock(db.session)
+    mark = db.session.execute(select(InsightRefresh).where(InsightRefresh.name == ROLLUP)
+                              .with_for_update()).scalar_one_or_none()
+    if mark is None:
+        mark = InsightRefresh(name=ROLLUP, zone=zone, refreshed_to=now)
+        db.session.add(mark)
+        since = None
+    elif mark.zone != zone:
+        db.session.execute(delete(InsightDay))
+        since = None
+    else:
+        since = mark.refreshed_to - SETTLE
+    days = _changed_days(since, now, zone)
+    for day in sorted(days):
+        _rebuild_day(day, zone)
+    mark.zone, mark.refreshed_to = zone, now
+    return len(days)

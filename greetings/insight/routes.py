@@ -17,7 +17,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,10 +25,10 @@ from ..extensions import db
 from ..models import Feedback, FollowUpStatus, utcnow
 from ..staff.roles import Role, role_required
 from ..station import identity
-from . import charts, digest, queries
+from . import answers, charts, digest, queries
 from .export import csv_lines
 from .forms import STATUS_LABELS, DashboardFilter, FollowUpForm, PinForm
-from .service import CannotPin, Period, read_period, week_period
+from .service import CannotPin, Period, insight_zone, read_period, week_period
 from .service import low_rating_words as attention_words
 from .service import pin as pin_answer
 from .service import set_follow_up as record_follow_up
@@ -42,7 +41,13 @@ PER_PAGE = 50
 
 
 def _zone() -> str:
-    return str(get_timezone())
+    return insight_zone()
+
+
+def _fresh() -> None:
+    """Bring the roll-up up to date before a page reads it (usually a few rows' work)."""
+    queries.refresh(_zone())
+    db.session.commit()
 
 
 def _today() -> date:
@@ -78,6 +83,7 @@ def _filter_args(form) -> dict:
 @role_required(Role.MANAGER)
 def dashboard():
     """Show response rate, ratings and trends per packer, station, site and week."""
+    _fresh()
     form, period, scope = _filters()
     weeks = queries.per_week(scope)
     return render_template(
@@ -92,7 +98,7 @@ def dashboard():
 def export():
     """Download the period's answers as CSV (display names only, formula-safe)."""
     _form, period, scope = _filters()
-    rows = queries.export_rows(scope)
+    rows = answers.export_rows(scope)
     name = f"feedback-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(stream_with_context(csv_lines(rows)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -107,9 +113,9 @@ def worklist():
     if status != "all" and status not in set(FollowUpStatus):
         status = FollowUpStatus.OPEN
     page = db.paginate(
-        queries.worklist(scope, attention_words(), None if status == "all" else status),
+        answers.worklist(scope, attention_words(), None if status == "all" else status),
         per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
-    follow_ups = queries.follow_ups_for([item.id for item in page.items])
+    follow_ups = answers.follow_ups_for([item.id for item in page.items])
     return render_template("insight/worklist.html", form=form, page=page, status=status,
                            follow_ups=follow_ups, status_labels=STATUS_LABELS,
                            filter_args=_filter_args(form), follow_up_form=FollowUpForm())
@@ -189,6 +195,7 @@ def _digest_week() -> date:
 def digest_page():
     """Show the week's recognition digest, one printable page per packer."""
     monday = _digest_week()
+    _fresh()
     return render_template("insight/digest.html", digest=digest.build(monday, _zone()),
                            previous=monday - timedelta(days=7),
                            next=monday + timedelta(days=7))
@@ -198,6 +205,7 @@ def digest_page():
 @role_required(Role.MANAGER)
 def digest_pdf():
     """Download the week's digest as a PDF for the notice board."""
+    _fresh()
     week = digest.build(_digest_week(), _zone())
     return Response(digest.render_pdf(week), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="digest-{week.monday.isoformat()}.pdf"'})
@@ -207,6 +215,7 @@ def digest_pdf():
 @identity.packer_required
 def my_page():
     """Show the signed-in packer their week: parcels, answers, average, comments, best of."""
+    _fresh()
     packer, zone = g.packer, _zone()
     this_week = week_period(_today() - timedelta(days=_today().weekday()))
     scope = this_week.scope(zone, packer_id=packer.id)
@@ -214,5 +223,5 @@ def my_page():
     return render_template(
         "insight/my_page.html", station=identity.current_station(), packer=packer,
         week=queries.totals(scope), ever=queries.totals(all_time),
-        comments=queries.visible_comments(all_time, limit=10),
-        best=queries.pinned(packer.id, limit=5))
+        comments=answers.visible_comments(all_time, limit=10),
+        best=answers.pinned(packer.id, limit=5))

@@ -43,6 +43,14 @@ class Period:
         return Scope(start, end, zone, site, language, packer_id)
 
 
+def insight_zone() -> str:
+    """Return the time zone whose days and weeks the insight pages count in.
+
+    The console's zone (BABEL_DEFAULT_TIMEZONE) until sites carry their own.
+    """
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
+
+
 def default_period(today: date, weeks: int = DEFAULT_WEEKS) -> Period:
     """Return the last `weeks` weeks up to today, starting on a Monday."""
     monday = today - timedelta(days=today.weekday())

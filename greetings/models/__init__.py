@@ -6,7 +6,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .feedback import Feedback
-from .insight import FollowUp, FollowUpStatus, Pin
+from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, Pin
 from .intake import (
     Delivery,
     DeliveryOutcome,
@@ -26,7 +26,7 @@ from .throttle import SignInFailure
 __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
     "FollowUp", "FollowUpStatus", "GreetingText", "Integration", "IntegrationKind",
-    "IntegrationSecret", "JobRun", "Order",
+    "InsightDay", "InsightRefresh", "IntegrationSecret", "JobRun", "Order",
     "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
     "Pin", "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Station", "User",
     "dialect_insert", "enum_column", "utcnow",

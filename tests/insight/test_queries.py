@@ -4,7 +4,8 @@ from datetime import date, datetime
 
 import pytest
 
-from greetings.insight import queries
+from greetings.extensions import db
+from greetings.insight import answers, queries
 from greetings.insight.service import Period
 from tests.insight.conftest import at, make_packer, make_parcel, make_world
 
@@ -26,6 +27,9 @@ def world(any_app):
     make_parcel(any_app, bo, at("2026-03-08T23:30"), station="Bord 2", rating=3)
     # Outside the period.
     make_parcel(any_app, ase, at("2026-01-05T08:00"), rating=1)
+    with any_app.app_context():
+        queries.refresh(ZONE, now=at("2026-03-20T12:00"))
+        db.session.commit()
     return any_app, ase, bo
 
 
@@ -77,10 +81,9 @@ def test_filters_narrow_by_site_language_and_packer(world):
 def test_worklist_takes_low_ratings_and_worrying_words(world):
     app, _ase, _bo = world
     with app.app_context():
-        from greetings.extensions import db
-        low = db.session.execute(queries.worklist(scope(), ["damaged"])).scalars().all()
+        low = db.session.execute(answers.worklist(scope(), ["damaged"])).scalars().all()
         by_word = db.session.execute(
-            queries.worklist(scope(), ["lovely"])).scalars().all()
+            answers.worklist(scope(), ["lovely"])).scalars().all()
     assert [item.comment for item in low] == ["Box damaged"]
     assert sorted(item.comment for item in by_word) == ["Box damaged", "Lovely"]
 
@@ -90,3 +93,37 @@ def test_week_starts_cover_the_scope_in_local_time():
     assert local.start == datetime(2026, 3, 24, 23, 0)  # CET
     assert local.end == datetime(2026, 4, 1, 22, 0)  # CEST after the switch
     assert queries.week_starts(local) == [date(2026, 3, 23), date(2026, 3, 30)]
+
+
+def test_the_roll_up_follows_new_parcels_and_changed_answers(world):
+    app, ase, _bo = world
+    wide = Period(date(2026, 3, 2), date(2026, 3, 22)).scope(ZONE)
+    with app.app_context():
+        before = queries.totals(wide)
+    shipment = make_parcel(app, ase, at("2026-03-21T09:00"))
+    answer = make_parcel(app, ase, at("2026-03-11T09:00"), rating=1,
+                         answered_at=at("2026-03-21T09:00"))
+    with app.app_context():
+        from greetings.models import Feedback
+        # An older answer changes its rating later.
+        old = db.session.execute(db.select(Feedback).where(Feedback.rating == 5)).scalar_one()
+        old.rating, old.updated_at = 3, at("2026-03-21T10:00")
+        db.session.commit()
+        assert queries.refresh(ZONE, now=at("2026-03-21T12:00")) >= 2
+        db.session.commit()
+        after = queries.totals(wide)
+    assert shipment and answer
+    assert after.packed == before.packed + 2
+    assert after.answered == before.answered + 1
+    assert after.rating_sum == before.rating_sum - 2 + 1
+
+
+def test_a_new_time_zone_rebuilds_the_roll_up(world):
+    app, _ase, _bo = world
+    with app.app_context():
+        queries.refresh("UTC", now=at("2026-03-20T12:00"))
+        db.session.commit()
+        utc = Period(date(2026, 3, 2), date(2026, 3, 15)).scope("UTC")
+        weeks = queries.per_week(utc)
+    # In UTC, Sunday 23:30 stays in week 10.
+    assert [n.packed for _, n in weeks] == [5, 0]
