@@ -182,24 +182,47 @@ def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
     return results
 
 
-def explain(url: str) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) the per-packer aggregate over the default 12 weeks."""
+def explain(url: str) -> list[tuple[str, str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) the dashboard's per-packer read (12 weeks, from the
+    roll-up), the same sum straight over shipments and feedback (what the roll-up saves),
+    and the rebuild of one day of the roll-up."""
+    from datetime import date
+
     from greetings import create_app
     from greetings.extensions import db
     from greetings.insight import queries
     from greetings.insight.service import default_period
-    from greetings.models import Shipment
+    from greetings.models import Feedback, Shipment
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
                       "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-dash-")})
+    plans = []
     with app.app_context():
-        from datetime import date
         scope = default_period(date.today()).scope("Europe/Copenhagen")
-        query = queries._scoped([Shipment.packer_id, *queries._measures()], scope).group_by(
-            Shipment.packer_id)
-        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
-        rows = db.session.execute(db.text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars()
-        return "\n".join(rows)
+        rollup = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
+                                 scope).group_by(queries.InsightDay.packer_id)
+        direct = (db.select(Shipment.packer_id, *queries._source_measures())
+                  .select_from(Shipment)
+                  .outerjoin(Feedback, Feedback.shipment_id == Shipment.id)
+                  .where(Shipment.packed_at >= scope.start, Shipment.packed_at < scope.end)
+                  .group_by(Shipment.packer_id))
+        for label, query in (("per packer, 12 weeks, from the roll-up", rollup),
+                             ("the same straight from shipments + feedback", direct)):
+            sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            rows = db.session.connection().exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%")).scalars().all()
+            plans.append((label, "\n".join(rows)))
+        started = time.perf_counter()
+        queries._rebuild_day(date.today() - timedelta_days(1), "Europe/Copenhagen")
+        db.session.commit()
+        plans.append(("rebuild of one day of the roll-up (yesterday)",
+                      f"{(time.perf_counter() - started) * 1000:.1f} ms"))
+    return plans
+
+
+def timedelta_days(days: int):
+    from datetime import timedelta
+    return timedelta(days=days)
 
 
 def main():
@@ -230,8 +253,8 @@ def main():
                 "yes" if p95(times) <= GOAL_MS else "no")
             print(f"| {label} | {statistics.median(times):.1f} | {p95(times):.1f} | "
                   f"{max(times):.1f} | {size / 1024:.1f} | {met} |")
-        print("\nEXPLAIN (ANALYZE, BUFFERS), per packer, last 12 weeks:\n")
-        print(explain(url))
+        for label, plan in explain(url):
+            print(f"\n{label}:\n{plan}")
     finally:
         if server is not None and not args.keep:
             server.stop()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Feedback, FollowUp, FollowUpStatus, Order, Packer, Pin, Shipment, Station
@@ -41,7 +42,9 @@ def worklist(scope: Scope, words: list[str], status: str | None = None):
 
     `status` narrows to one follow-up status; an answer nobody followed up yet is open.
     """
-    query = _answered(scope).where(needs_attention(words))
+    query = (_answered(scope).where(needs_attention(words))
+             .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
+                      joinedload(Feedback.shipment).joinedload(Shipment.packer)))
     if status is not None:
         followed = (select(FollowUp.feedback_id)
                     .where(FollowUp.status != FollowUpStatus.OPEN).scalar_subquery())
@@ -108,6 +111,45 @@ def visible_comments(scope: Scope, limit: int, min_rating: int = 1) -> list[Feed
                                Feedback.rating >= min_rating)
         .order_by(Feedback.rating.desc(), Feedback.created_at.desc()).limit(limit)
     ).scalars().all()
+
+
+def best_comments_by_packer(scope: Scope, per_packer: int,
+                            min_rating: int) -> dict[int, list[Feedback]]:
+    """Return, per packer, their best visible comments in the scope (one query for all)."""
+    ranked = (_answered(scope)
+              .where(Feedback.comment.is_not(None), Feedback.hidden_at.is_(None),
+                     Feedback.rating >= min_rating)
+              .with_only_columns(Feedback.id, Shipment.packer_id, func.row_number().over(
+                  partition_by=Shipment.packer_id,
+                  order_by=(Feedback.rating.desc(), Feedback.created_at.desc())).label("n"))
+              .subquery())
+    rows = db.session.execute(
+        select(Feedback, ranked.c.packer_id).join(ranked, ranked.c.id == Feedback.id)
+        .where(ranked.c.n <= per_packer).order_by(ranked.c.packer_id, ranked.c.n)).all()
+    found: dict[int, list[Feedback]] = {}
+    for feedback, packer_id in rows:
+        found.setdefault(packer_id, []).append(feedback)
+    return found
+
+
+def pins_by_packer(since: datetime, until: datetime,
+                   per_packer: int) -> dict[int, list[Feedback]]:
+    """Return, per packer, the pinned comments among the answers given in [since, until).
+
+    A manager pins on Monday what stood out last week: the answer's time counts, not
+    the pin's.
+    """
+    rows = db.session.execute(
+        select(Feedback, Shipment.packer_id).join(Pin, Pin.feedback_id == Feedback.id)
+        .join(Shipment, Shipment.id == Feedback.shipment_id)
+        .where(Feedback.created_at >= since, Feedback.created_at < until,
+               Feedback.hidden_at.is_(None))
+        .order_by(Pin.pinned_at.desc(), Pin.id.desc())).all()
+    found: dict[int, list[Feedback]] = {}
+    for feedback, packer_id in rows:
+        if len(found.setdefault(packer_id, [])) < per_packer:
+            found[packer_id].append(feedback)
+    return found
 
 
 def pinned(packer_id: int, limit: int, since: datetime | None = None) -> list[Feedback]:

@@ -58,13 +58,13 @@ class WeekDigest:
 def build(monday: date, zone: str) -> WeekDigest:
     """Return the digest of the week that starts on `monday` (in the zone)."""
     scope = week_period(monday).scope(zone)
+    comments = answers.best_comments_by_packer(scope, COMMENTS_PER_PACKER, GOOD_RATING)
+    best = answers.pins_by_packer(scope.start, scope.end, COMMENTS_PER_PACKER)
     packers = []
     for packer, numbers in queries.per_packer(scope):
-        packer_scope = week_period(monday).scope(zone, packer_id=packer.id)
-        packers.append(PackerWeek(
-            packer.display_name, numbers,
-            answers.visible_comments(packer_scope, COMMENTS_PER_PACKER, GOOD_RATING),
-            answers.pinned(packer.id, COMMENTS_PER_PACKER, since=scope.start)))
+        pinned = best.get(packer.id, [])
+        others = [item for item in comments.get(packer.id, []) if item not in pinned]
+        packers.append(PackerWeek(packer.display_name, numbers, others, pinned))
     return WeekDigest(monday, zone, packers)
 
 

@@ -197,12 +197,6 @@ def per_week(scope: Scope) -> list[tuple[date, Numbers]]:
     return sorted(weeks.items())
 
 
-def languages_in_use() -> list[str]:
-    """Return the languages parcels went out in (for the filter)."""
-    return list(db.session.execute(
-        select(InsightDay.language).distinct().order_by(InsightDay.language)).scalars())
-
-
 def sites() -> list[str]:
     """Return the names of the sites stations stand at."""
     return [value for value in db.session.execute(
@@ -214,7 +208,7 @@ def sites() -> list[str]:
 
 ROLLUP = "insight"
 # Rows written this long before a refresh may still be committing: they are read again.
-SETTLE = timedelta(minutes=5)
+SETTLE = timedelta(minutes=2)
 
 
 def _rebuild_day(day: date, zone: str) -> None:
@@ -241,28 +235,33 @@ def _changed_days(since: datetime | None, now: datetime, zone: str) -> set[date]
     days of parcels packed since, and of parcels whose answer was given or changed since."""
     if since is None:
         first = db.session.execute(select(func.min(Shipment.packed_at))).scalar()
-        since = first or now
-        packed = []
-    else:
-        packed = db.session.execute(
-            select(Shipment.packed_at).join(Feedback, Feedback.shipment_id == Shipment.id)
-            .where(Feedback.updated_at >= since)).scalars().all()
-    days = {to_local(moment, zone).date() for moment in packed}
-    day, last = to_local(since, zone).date(), to_local(now, zone).date()
-    while day <= last:
-        days.add(day)
-        day += timedelta(days=1)
-    return days
+        day, last = to_local(first or now, zone).date(), to_local(now, zone).date()
+        days = set()
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+        return days
+    packed = db.session.execute(
+        select(Shipment.packed_at).where(Shipment.packed_at >= since)).scalars().all()
+    answered = db.session.execute(
+        select(Shipment.packed_at).join(Feedback, Feedback.shipment_id == Shipment.id)
+        .where(Feedback.updated_at >= since)).scalars().all()
+    return {to_local(moment, zone).date() for moment in [*packed, *answered]}
 
 
 def refresh(zone: str, now: datetime | None = None) -> int:
     """Bring the roll-up up to date (the caller commits); return how many days were rebuilt.
 
-    One refresh at a time: the watermark row is locked (PostgreSQL) or the SQLite write
-    lock is held, so two app servers never rebuild the same day at once. A changed time
-    zone rebuilds everything.
+    Nothing changed since the last refresh: two indexed look-ups, no write. Else one
+    refresh at a time: the watermark row is locked (PostgreSQL) or the SQLite write lock
+    is held, so two app servers never rebuild the same day at once. A changed time zone
+    rebuilds everything.
     """
     now = now or utcnow()
+    mark = db.session.get(InsightRefresh, ROLLUP)
+    if mark is not None and mark.zone == zone and not _changed_days(
+            mark.refreshed_to - SETTLE, now, zone):
+        return 0
     hold_sqlite_write_lock(db.session)
     mark = db.session.execute(select(InsightRefresh).where(InsightRefresh.name == ROLLUP)
                               .with_for_update()).scalar_one_or_none()

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     g,
     redirect,
@@ -59,7 +60,7 @@ def _filters():
     form = DashboardFilter(request.args)
     form.site.choices = [("", _("All sites"))] + [(site, site) for site in queries.sites()]
     form.lang.choices = [("", _("All languages"))] + [
-        (code, code) for code in queries.languages_in_use()]
+        (code, code) for code in current_app.config["LANGUAGES"]]
     period = None
     if form.validate():
         period = read_period(form.start.data, form.end.data, _today())

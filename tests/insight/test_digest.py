@@ -72,6 +72,8 @@ def test_the_digest_page_shows_each_packer_by_display_name(app):
     html = signed_in(app).get("/admin/digest").get_data(as_text=True)
     assert "Thank you, Åse!" in html
     assert "Kaffen kom frem perfekt" in html and "Smukt pakket" in html
+    best = html.split("Best of, chosen by your manager")[1].split("What customers said")[0]
+    assert "Smukt pakket" in best and "Kaffen" not in best
     assert "Secretsdottir" not in html and "Søren" not in html
 
 
