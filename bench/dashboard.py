@@ -55,7 +55,7 @@ FROM generate_series(1, {packers}) AS p;
 CREATE TEMP TABLE gen AS
 SELECT i,
        date_trunc('day', now() - interval '365 days' + (i::float8 / {n}) * interval '365 days')
-         + interval '6 hours' + ((i * 7919) % 43200) * interval '1 second' AS packed_at,
+         + interval '6 hours' + ((i::bigint * 7919) % 43200) * interval '1 second' AS packed_at,
        1 + (i * 7) % {packers} AS packer_id
 FROM generate_series(1, {n}) AS i;
 INSERT INTO orders (id, integration_id, external_id, number, status, first_name, last_name,
@@ -70,7 +70,7 @@ SELECT i, i, packer_id, 'Station ' || (1 + (packer_id - 1) % {stations}), packed
 FROM gen;
 -- Answers on every k-th shipment (k = n / feedback), two days after packing.
 INSERT INTO feedback (shipment_id, rating, comment, language, created_at, updated_at)
-SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + (i * 31) % 10],
+SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + (i::bigint * 31) % 10],
        CASE WHEN i % 3 = 0 THEN
          (ARRAY['Tak, alt kom frem perfekt', 'Box was damaged on arrival', 'Smukt pakket',
                 'Schnell und gut verpackt', 'One cup arrived broken', 'Fint!'])[1 + (i / 3) % 6]
@@ -237,13 +237,13 @@ def main():
     os.environ.setdefault("GREETINGS_LOG_LEVEL", "WARNING")
     server = None
     url = args.url
-    if url is None:
-        server = PostgresServer().start()
-        url = server.create_database("dashboard")
-        seconds = load(url, args.shipments, args.feedback)
-        print(f"loaded {args.shipments:,} shipments and ~{args.feedback:,} answers "
-              f"in {seconds:.0f} s")
     try:
+        if url is None:
+            server = PostgresServer().start()
+            url = server.create_database("dashboard")
+            seconds = load(url, args.shipments, args.feedback)
+            print(f"loaded {args.shipments:,} shipments and ~{args.feedback:,} answers "
+                  f"in {seconds:.0f} s")
         results = measure(url, args.repeat)
         print(f"\n{args.repeat} requests per page after one warm-up; goal p95 <= {GOAL_MS} ms\n")
         print("| page | p50 ms | p95 ms | max ms | KB | goal met |")

@@ -15,7 +15,6 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..feedback.service import hide_comment, show_comment
-from ..insight.answers import pinned_ids
 from ..models import Feedback
 from ..staff.roles import Role, role_label, role_required
 from .access import guard_console
@@ -61,8 +60,7 @@ def feedback():
     page = db.paginate(feedback_query(which), per_page=PER_PAGE, max_per_page=PER_PAGE,
                        error_out=False)
     return render_template("admin/feedback.html", page=page, which=which, filters=FILTERS,
-                           hide_form=HideForm(), show_form=ShowForm(), hidden_by=hidden_by,
-                           pinned=pinned_ids([item.id for item in page.items]))
+                           hide_form=HideForm(), show_form=ShowForm(), hidden_by=hidden_by)
 
 
 @bp.post("/feedback/<int:feedback_id>/hide")

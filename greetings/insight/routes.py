@@ -41,6 +41,12 @@ bp.context_processor(console_helpers)
 PER_PAGE = 50
 
 
+@bp.app_context_processor
+def pin_helpers():
+    """Let the moderation page (the admin blueprint's) ask which answers are pinned."""
+    return {"pinned_ids": lambda items: answers.pinned_ids([item.id for item in items])}
+
+
 def _zone() -> str:
     return insight_zone()
 
