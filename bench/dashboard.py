@@ -41,9 +41,11 @@ GOAL_MS = 150
 GENERATE = """
 INSERT INTO integrations (slug, kind, default_language, created_at)
 VALUES ('bench', 'standard', 'da', now());
-INSERT INTO stations (name, site, profile, print_mode, idle_minutes, created_at)
-SELECT 'Station ' || s, (ARRAY['Aarhus', 'Malmö', 'Oslo'])[(s - 1) / {per_site} + 1],
-       'a6', 'browser', 10, now()
+INSERT INTO sites (id, name, time_zone, created_at) VALUES
+  (1, 'Aarhus', 'Europe/Copenhagen', now()), (2, 'Malmö', 'Europe/Stockholm', now()),
+  (3, 'Oslo', 'Europe/Oslo', now());
+INSERT INTO stations (id, name, site_id, profile, print_mode, idle_minutes, created_at)
+SELECT s, 'Station ' || s, (s - 1) / {per_site} + 1, 'a6', 'browser', 10, now()
 FROM generate_series(1, {stations}) AS s;
 INSERT INTO packers (full_name, display_name, badge_hash, signature_consent, failed_sign_ins,
                      active, created_at)
@@ -51,7 +53,7 @@ SELECT 'Packer ' || p || ' Fullname', 'Packer ' || p, md5('badge' || p) || md5('
        false, 0, true, now()
 FROM generate_series(1, {packers}) AS p;
 -- The year, evenly: shipment i is packed i/n of the way through the last 365 days,
--- moved into the day shift (06:00–18:00 UTC).
+-- moved into the day shift (06:00–18:00 UTC). Each packer works at one station.
 CREATE TEMP TABLE gen AS
 SELECT i,
        date_trunc('day', now() - interval '365 days' + (i::float8 / {n}) * interval '365 days')
@@ -63,13 +65,15 @@ INSERT INTO orders (id, integration_id, external_id, number, status, first_name,
 SELECT i, 1, 'o' || i, 'N' || i, 'open', 'Kunde', 'Efternavn',
        (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + i % 6], packed_at, packed_at, packed_at
 FROM gen;
-INSERT INTO shipments (id, order_id, packer_id, station, packed_at, feedback_token,
-                       print_count)
-SELECT i, i, packer_id, 'Station ' || (1 + (packer_id - 1) % {stations}), packed_at,
-       md5('t' || i), 1
+INSERT INTO shipments (id, order_id, packer_id, station_id, site_id, packed_at)
+SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations},
+       ((packer_id - 1) % {stations}) / {per_site} + 1, packed_at
 FROM gen;
--- Answers on every k-th shipment (k = n / feedback), two days after packing.
-INSERT INTO feedback (shipment_id, rating, comment, language, created_at, updated_at)
+INSERT INTO cards (id, shipment_id, packer_id, station_id, token, created_at, print_count)
+SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations}, md5('t' || i), packed_at, 1
+FROM gen;
+-- Answers on every k-th card, two days after packing.
+INSERT INTO feedback (card_id, rating, comment, language, created_at, updated_at)
 SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + (i::bigint * 31) % 10],
        CASE WHEN i % 3 = 0 THEN
          (ARRAY['Tak, alt kom frem perfekt', 'Box was damaged on arrival', 'Smukt pakket',
@@ -80,6 +84,9 @@ SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + (i::bigint * 31) % 10],
 FROM gen WHERE i % {k} = 0 AND packed_at + interval '2 days' < now();
 SELECT setval(pg_get_serial_sequence('orders', 'id'), {n});
 SELECT setval(pg_get_serial_sequence('shipments', 'id'), {n});
+SELECT setval(pg_get_serial_sequence('cards', 'id'), {n});
+SELECT setval(pg_get_serial_sequence('stations', 'id'), {stations});
+SELECT setval(pg_get_serial_sequence('sites', 'id'), 3);
 DROP TABLE gen;
 """
 
@@ -107,7 +114,15 @@ def load(url: str, shipments: int, feedback: int) -> float:
                          autocommit=True) as connection:
         connection.execute(sql)
         connection.execute("ANALYZE")
-    return time.perf_counter() - started
+    loaded = time.perf_counter() - started
+    with app.app_context():
+        from greetings.insight import queries
+        started = time.perf_counter()
+        days = queries.refresh("Europe/Copenhagen")
+        db.session.commit()
+        print(f"roll-up built: {days} days in {time.perf_counter() - started:.1f} s")
+        db.engine.dispose()
+    return loaded
 
 
 def timed(client, path: str, repeat: int) -> tuple[list[float], int]:
@@ -140,7 +155,7 @@ def station_client(app):
         db.session.commit()
     client = app.test_client()
     client.post("/staff/login", data={"email": "manager@example.com", "password": PASSWORD})
-    client.post("/station/setup", data={"name": "Station 1", "site": "Aarhus", "profile": "a6",
+    client.post("/station/setup", data={"name": "Station 1", "site_name": "Aarhus", "profile": "a6",
                                         "print_mode": "browser", "idle_minutes": "60"})
     client.post("/staff/logout")
     client.post("/station/badge", data={"badge": "BENCH-1"})
@@ -161,7 +176,7 @@ def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
     pages = [
         ("GET /healthz (baseline)", "/healthz", app.test_client()),
         ("dashboard, last 12 weeks (default)", "/admin/dashboard", manager),
-        ("dashboard, 12 weeks, one site", "/admin/dashboard?site=Malm%C3%B6", manager),
+        ("dashboard, 12 weeks, one site", "/admin/dashboard?site=2", manager),
         ("dashboard, 12 weeks, one language", "/admin/dashboard?lang=sv", manager),
         ("dashboard, 4 weeks", "/admin/dashboard?start={four}", manager),
         ("dashboard, 12 months", "/admin/dashboard?start={year}", manager),
@@ -192,7 +207,7 @@ def explain(url: str) -> list[tuple[str, str]]:
     from greetings.extensions import db
     from greetings.insight import queries
     from greetings.insight.service import default_period
-    from greetings.models import Feedback, Shipment
+    from greetings.models import Card, Feedback, Shipment
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
                       "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-dash-")})
@@ -201,9 +216,12 @@ def explain(url: str) -> list[tuple[str, str]]:
         scope = default_period(date.today()).scope("Europe/Copenhagen")
         rollup = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
                                  scope).group_by(queries.InsightDay.packer_id)
-        direct = (db.select(Shipment.packer_id, *queries._source_measures())
-                  .select_from(Shipment)
-                  .outerjoin(Feedback, Feedback.shipment_id == Shipment.id)
+        ratings = [db.func.count(db.case((Feedback.rating == value, 1)))
+                   for value in queries.RATINGS]
+        direct = (db.select(Shipment.packer_id, db.func.count(Shipment.id),
+                            db.func.count(Feedback.id), db.func.sum(Feedback.rating), *ratings)
+                  .select_from(Shipment).join(Card, Card.shipment_id == Shipment.id)
+                  .outerjoin(Feedback, Feedback.card_id == Card.id)
                   .where(Shipment.packed_at >= scope.start, Shipment.packed_at < scope.end)
                   .group_by(Shipment.packer_id))
         for label, query in (("per packer, 12 weeks, from the roll-up", rollup),
@@ -213,7 +231,8 @@ def explain(url: str) -> list[tuple[str, str]]:
                 "EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%")).scalars().all()
             plans.append((label, "\n".join(rows)))
         started = time.perf_counter()
-        queries._rebuild_day(date.today() - timedelta_days(1), "Europe/Copenhagen")
+        queries._rebuild_day(date.today() - timedelta_days(1),
+                             queries._zones("Europe/Copenhagen"))
         db.session.commit()
         plans.append(("rebuild of one day of the roll-up (yesterday)",
                       f"{(time.perf_counter() - started) * 1000:.1f} ms"))

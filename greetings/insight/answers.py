@@ -12,18 +12,31 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Feedback, FollowUp, FollowUpStatus, Order, Packer, Pin, Shipment, Station
-from .queries import LOW_RATING, Scope, language_match, station_names
+from ..models import (
+    Card,
+    Feedback,
+    FollowUp,
+    FollowUpStatus,
+    Order,
+    Packer,
+    Pin,
+    Shipment,
+    Site,
+    Station,
+)
+from .queries import LOW_RATING, Scope, language_match
 
 
 def _answered(scope: Scope):
-    """Answers given in [start, end) to shipments in the scope's site/language/packer."""
-    query = (select(Feedback).join(Shipment, Shipment.id == Feedback.shipment_id)
+    """Answers given in [start, end) through cards of the scope's site/language/packer."""
+    query = (select(Feedback).join(Card, Card.id == Feedback.card_id)
+             .join(Shipment, Shipment.id == Card.shipment_id)
              .where(Feedback.created_at >= scope.start, Feedback.created_at < scope.end))
     if scope.site is not None:
-        query = query.where(Shipment.station.in_(station_names(scope.site)))
+        query = query.where(Shipment.site_id == scope.site)
     if scope.packer_id is not None:
-        query = query.where(Shipment.packer_id == scope.packer_id)
+        # Credited to the packer named on the card.
+        query = query.where(Card.packer_id == scope.packer_id)
     if scope.language is not None:
         query = (query.join(Order, Order.id == Shipment.order_id)
                  .where(language_match(Order.language, scope.language)))
@@ -43,8 +56,9 @@ def worklist(scope: Scope, words: list[str], status: str | None = None):
     `status` narrows to one follow-up status; an answer nobody followed up yet is open.
     """
     query = (_answered(scope).where(needs_attention(words))
-             .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
-                      joinedload(Feedback.shipment).joinedload(Shipment.packer)))
+             .options(joinedload(Feedback.card).joinedload(Card.shipment)
+                      .joinedload(Shipment.order),
+                      joinedload(Feedback.card).joinedload(Card.packer)))
     if status is not None:
         followed = (select(FollowUp.feedback_id)
                     .where(FollowUp.status != FollowUpStatus.OPEN).scalar_subquery())
@@ -87,11 +101,12 @@ def export_rows(scope: Scope, chunk: int = 1000) -> Iterator[ExportRow]:
     """Yield every answer in the scope, oldest first, a chunk at a time."""
     query = (_answered(scope)
              .with_only_columns(Feedback.created_at, Order.number, Packer.display_name,
-                                Shipment.station, Station.site, Feedback.language,
+                                Station.name, Site.name, Feedback.language,
                                 Feedback.rating, Feedback.comment, Feedback.hidden_at,
                                 FollowUp.status, FollowUp.note)
-             .join(Packer, Packer.id == Shipment.packer_id)
-             .outerjoin(Station, Station.name == Shipment.station)
+             .join(Packer, Packer.id == Card.packer_id)
+             .outerjoin(Station, Station.id == Shipment.station_id)
+             .outerjoin(Site, Site.id == Shipment.site_id)
              .outerjoin(FollowUp, FollowUp.feedback_id == Feedback.id)
              .order_by(Feedback.created_at, Feedback.id))
     if scope.language is None:
@@ -119,8 +134,8 @@ def best_comments_by_packer(scope: Scope, per_packer: int,
     ranked = (_answered(scope)
               .where(Feedback.comment.is_not(None), Feedback.hidden_at.is_(None),
                      Feedback.rating >= min_rating)
-              .with_only_columns(Feedback.id, Shipment.packer_id, func.row_number().over(
-                  partition_by=Shipment.packer_id,
+              .with_only_columns(Feedback.id, Card.packer_id, func.row_number().over(
+                  partition_by=Card.packer_id,
                   order_by=(Feedback.rating.desc(), Feedback.created_at.desc())).label("n"))
               .subquery())
     rows = db.session.execute(
@@ -140,8 +155,8 @@ def pins_by_packer(since: datetime, until: datetime,
     the pin's.
     """
     rows = db.session.execute(
-        select(Feedback, Shipment.packer_id).join(Pin, Pin.feedback_id == Feedback.id)
-        .join(Shipment, Shipment.id == Feedback.shipment_id)
+        select(Feedback, Card.packer_id).join(Pin, Pin.feedback_id == Feedback.id)
+        .join(Card, Card.id == Feedback.card_id)
         .where(Feedback.created_at >= since, Feedback.created_at < until,
                Feedback.hidden_at.is_(None))
         .order_by(Pin.pinned_at.desc(), Pin.id.desc())).all()
@@ -155,8 +170,8 @@ def pins_by_packer(since: datetime, until: datetime,
 def pinned(packer_id: int, limit: int, since: datetime | None = None) -> list[Feedback]:
     """Return the packer's answers a manager pinned as "best of", newest pin first."""
     query = (select(Feedback).join(Pin, Pin.feedback_id == Feedback.id)
-             .join(Shipment, Shipment.id == Feedback.shipment_id)
-             .where(Shipment.packer_id == packer_id, Feedback.hidden_at.is_(None)))
+             .join(Card, Card.id == Feedback.card_id)
+             .where(Card.packer_id == packer_id, Feedback.hidden_at.is_(None)))
     if since is not None:
         query = query.where(Pin.pinned_at >= since)
     return db.session.execute(

@@ -11,20 +11,23 @@ numbers are the sum of its stations', and the average is computed once at the en
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, delete, func, insert, literal, or_, select
+from sqlalchemy import Date, case, delete, func, insert, literal, or_, select, union_all
 
 from ..extensions import db, hold_sqlite_write_lock
 from ..models import (
+    Card,
     Feedback,
     InsightDay,
     InsightRefresh,
     Order,
     Packer,
     Shipment,
+    Site,
     Station,
     utcnow,
 )
@@ -44,7 +47,7 @@ class Scope:
     start: datetime
     end: datetime
     zone: str = "UTC"
-    site: str | None = None
+    site: int | None = None  # a site's id
     language: str | None = None
     packer_id: int | None = None
 
@@ -110,13 +113,6 @@ def week_starts(scope: Scope) -> list[date]:
     return weeks
 
 
-def _source_measures():
-    """Sums over shipments joined to their answers (what the roll-up stores per day)."""
-    ratings = [func.count(case((Feedback.rating == value, 1))) for value in RATINGS]
-    return [func.count(Shipment.id), func.count(Feedback.id),
-            func.coalesce(func.sum(Feedback.rating), 0), *ratings]
-
-
 def _measures():
     """Sums over roll-up rows."""
     day = InsightDay
@@ -129,11 +125,6 @@ def _numbers(row) -> Numbers:
     return Numbers(int(packed), int(answered), int(rating_sum), [int(n) for n in distribution])
 
 
-def station_names(site: str):
-    """The names of the stations at a site (a subquery)."""
-    return select(Station.name).where(Station.site == site).scalar_subquery()
-
-
 def language_match(column, language: str):
     """Match an order's language: "da" and "da-DK" both count as "da"."""
     return or_(column == language, column.like(f"{language}-%"))
@@ -143,7 +134,7 @@ def _scoped(columns, scope: Scope):
     """Roll-up rows of the scope's days, site, language and packer."""
     query = select(*columns).where(InsightDay.day >= scope.first, InsightDay.day <= scope.last)
     if scope.site is not None:
-        query = query.where(InsightDay.station.in_(station_names(scope.site)))
+        query = query.where(InsightDay.site_id == scope.site)
     if scope.packer_id is not None:
         query = query.where(InsightDay.packer_id == scope.packer_id)
     if scope.language is not None:
@@ -157,7 +148,7 @@ def totals(scope: Scope) -> Numbers:
 
 
 def per_packer(scope: Scope) -> list[tuple[Packer, Numbers]]:
-    """Return each packer who packed in the scope with their numbers, by display name."""
+    """Return each packer with parcels or answers in the scope, by display name."""
     rows = db.session.execute(
         _scoped([InsightDay.packer_id, *_measures()], scope)
         .group_by(InsightDay.packer_id)).all()
@@ -168,26 +159,39 @@ def per_packer(scope: Scope) -> list[tuple[Packer, Numbers]]:
                   key=lambda pair: (pair[0].display_name.casefold(), pair[0].id))
 
 
+def _names(model) -> dict[int, str]:
+    return dict(db.session.execute(select(model.id, model.name)).all())
+
+
 def per_station(scope: Scope) -> list[tuple[str, str | None, Numbers]]:
-    """Return (station, site, numbers) for each station packed at in the scope."""
+    """Return (station, site, numbers) per station and site packed at in the scope.
+
+    Shipments keep the site they were packed at, so a station that moved shows once
+    per site; "" is the API (no station).
+    """
     rows = db.session.execute(
-        _scoped([InsightDay.station, *_measures()], scope)
-        .group_by(InsightDay.station)).all()
-    sites = dict(db.session.execute(select(Station.name, Station.site)).all())
-    result = [(name, sites.get(name), _numbers(row)) for name, *row in rows]
+        _scoped([InsightDay.station_id, InsightDay.site_id, *_measures()], scope)
+        .group_by(InsightDay.station_id, InsightDay.site_id)).all()
+    stations, sites = _names(Station), _names(Site)
+    result = [(stations.get(station, ""), sites.get(site), _numbers(row))
+              for station, site, *row in rows]
     return sorted(result, key=lambda item: (item[1] or "", item[0]))
 
 
 def per_site(scope: Scope) -> list[tuple[str | None, Numbers]]:
-    """Return (site, numbers) per site: the sum of its stations (None: no site)."""
-    sites: dict[str | None, Numbers] = {}
-    for _station, site, numbers in per_station(scope):
-        sites.setdefault(site, Numbers()).add(numbers)
-    return sorted(sites.items(), key=lambda item: (item[0] is None, item[0] or ""))
+    """Return (site, numbers) per site (None: parcels packed without a site)."""
+    rows = db.session.execute(
+        _scoped([InsightDay.site_id, *_measures()], scope).group_by(InsightDay.site_id)).all()
+    sites = _names(Site)
+    result = [(sites.get(site), _numbers(row)) for site, *row in rows]
+    return sorted(result, key=lambda item: (item[0] is None, item[0] or ""))
 
 
 def per_week(scope: Scope) -> list[tuple[date, Numbers]]:
-    """Return every week of the scope (Mondays in its zone) with its numbers, gaps as zero."""
+    """Return every week of the scope with its numbers, gaps as zero.
+
+    Each parcel's day is its own site's (time zone); a week is Monday to Sunday of those.
+    """
     rows = db.session.execute(
         _scoped([InsightDay.day, *_measures()], scope).group_by(InsightDay.day)).all()
     weeks = {monday: Numbers() for monday in week_starts(scope)}
@@ -197,85 +201,129 @@ def per_week(scope: Scope) -> list[tuple[date, Numbers]]:
     return sorted(weeks.items())
 
 
-def sites() -> list[str]:
-    """Return the names of the sites stations stand at."""
-    return [value for value in db.session.execute(
-        select(Station.site).where(Station.site.is_not(None)).distinct()
-        .order_by(Station.site)).scalars()]
+def sites() -> list[tuple[int, str]]:
+    """Return (id, name) of every site."""
+    return list(db.session.execute(select(Site.id, Site.name).order_by(Site.name)).all())
 
 
-# ---- the roll-up: built from shipments and feedback, day by day ----------------------
+# ---- the roll-up: built from shipments, cards and feedback, day by day ---------------
 
 ROLLUP = "insight"
 # Rows written this long before a refresh may still be committing: they are read again.
 SETTLE = timedelta(minutes=2)
+NO_ID = 0  # the roll-up's key for "no station" / "no site" (key columns are never null)
+_COLUMNS = ["day", "packer_id", "station_id", "site_id", "language", "packed", "answered",
+            "rating_sum", "r1", "r2", "r3", "r4", "r5"]
 
 
-def _rebuild_day(day: date, zone: str) -> None:
-    """Replace one local day's roll-up rows with what shipments and feedback say now."""
+def _zones(default_zone: str) -> dict[int | None, str]:
+    """Each site's time zone by id; None (no site) gets the default zone."""
+    zones = dict(db.session.execute(select(Site.id, Site.time_zone)).all())
+    zones[None] = default_zone
+    return zones
+
+
+def _fingerprint(zones: dict[int | None, str]) -> str:
+    text = "|".join(f"{key}:{value}" for key, value in sorted(
+        zones.items(), key=lambda item: -1 if item[0] is None else item[0]))
+    return hashlib.sha256(text.encode()).hexdigest()[:64]
+
+
+def _day_rows(day: date, zone: str, site_ids: list[int | None]):
+    """One day's parcels (by the shipment's packer) and answers (credited to the packer
+    named on the answered card; a shipment counts as answered once, on its first answer)
+    at sites of one time zone, as roll-up rows."""
     start = local_to_utc(datetime.combine(day, datetime.min.time()), zone)
     end = local_to_utc(datetime.combine(day + timedelta(days=1), datetime.min.time()), zone)
-    db.session.execute(delete(InsightDay).where(InsightDay.day == day))
+    known = [site for site in site_ids if site is not None]
+    at_sites = or_(Shipment.site_id.in_(known), *(
+        [Shipment.site_id.is_(None)] if None in site_ids else []))
+    window = (Shipment.packed_at >= start, Shipment.packed_at < end, at_sites)
     language = func.lower(func.substr(Order.language, 1, 2))
-    station = func.coalesce(Shipment.station, "")
-    source = (select(literal(day, type_=Date), Shipment.packer_id, station, language,
-                     *_source_measures())
-              .select_from(Shipment)
-              .join(Order, Order.id == Shipment.order_id)
-              .outerjoin(Feedback, Feedback.shipment_id == Shipment.id)
-              .where(Shipment.packed_at >= start, Shipment.packed_at < end)
-              .group_by(Shipment.packer_id, station, language))
-    columns = ["day", "packer_id", "station", "language", "packed", "answered", "rating_sum",
-               "r1", "r2", "r3", "r4", "r5"]
-    db.session.execute(insert(InsightDay).from_select(columns, source))
+    station = func.coalesce(Shipment.station_id, NO_ID)
+    site = func.coalesce(Shipment.site_id, NO_ID)
+    zero = literal(0)
+    parcels = (select(Shipment.packer_id.label("packer"), station.label("station"),
+                      site.label("site"), language.label("language"), literal(1).label("p"),
+                      zero.label("a"), zero.label("s"),
+                      *[zero.label(f"r{value}") for value in RATINGS])
+               .join(Order, Order.id == Shipment.order_id).where(*window))
+    first = func.row_number().over(partition_by=Card.shipment_id, order_by=Feedback.id)
+    answers = (select(Card.packer_id.label("packer"), station.label("station"),
+                      site.label("site"), language.label("language"), zero.label("p"),
+                      case((first == 1, 1), else_=0).label("a"), Feedback.rating.label("s"),
+                      *[case((Feedback.rating == value, 1), else_=0).label(f"r{value}")
+                        for value in RATINGS])
+               .select_from(Feedback).join(Card, Card.id == Feedback.card_id)
+               .join(Shipment, Shipment.id == Card.shipment_id)
+               .join(Order, Order.id == Shipment.order_id).where(*window))
+    both = union_all(parcels, answers).subquery()
+    keys = (both.c.packer, both.c.station, both.c.site, both.c.language)
+    return (select(literal(day, type_=Date), *keys, func.sum(both.c.p), func.sum(both.c.a),
+                   func.sum(both.c.s), *[func.sum(both.c[f"r{value}"]) for value in RATINGS])
+            .group_by(*keys))
 
 
-def _changed_days(since: datetime | None, now: datetime, zone: str) -> set[date]:
+def _rebuild_day(day: date, zones: dict[int | None, str]) -> None:
+    """Replace one local day's roll-up rows with what shipments and answers say now."""
+    db.session.execute(delete(InsightDay).where(InsightDay.day == day))
+    by_zone: dict[str, list[int | None]] = {}
+    for site, zone in zones.items():
+        by_zone.setdefault(zone, []).append(site)
+    for zone, site_ids in by_zone.items():
+        db.session.execute(insert(InsightDay).from_select(_COLUMNS,
+                                                          _day_rows(day, zone, site_ids)))
+
+
+def _changed_days(since: datetime | None, now: datetime,
+                  zones: dict[int | None, str]) -> set[date]:
     """The local days whose roll-up may be out of date: all when never built, else the
     days of parcels packed since, and of parcels whose answer was given or changed since."""
     if since is None:
-        first = db.session.execute(select(func.min(Shipment.packed_at))).scalar()
-        day, last = to_local(first or now, zone).date(), to_local(now, zone).date()
-        days = set()
-        while day <= last:
-            days.add(day)
-            day += timedelta(days=1)
-        return days
+        first = db.session.execute(select(func.min(Shipment.packed_at))).scalar() or now
+        day = min(to_local(first, zone).date() for zone in zones.values())
+        last = max(to_local(now, zone).date() for zone in zones.values())
+        return {day + timedelta(days=n) for n in range((last - day).days + 1)}
     packed = db.session.execute(
-        select(Shipment.packed_at).where(Shipment.packed_at >= since)).scalars().all()
+        select(Shipment.packed_at, Shipment.site_id).where(Shipment.packed_at >= since)).all()
     answered = db.session.execute(
-        select(Shipment.packed_at).join(Feedback, Feedback.shipment_id == Shipment.id)
-        .where(Feedback.updated_at >= since)).scalars().all()
-    return {to_local(moment, zone).date() for moment in [*packed, *answered]}
+        select(Shipment.packed_at, Shipment.site_id)
+        .join(Card, Card.shipment_id == Shipment.id).join(Feedback, Feedback.card_id == Card.id)
+        .where(Feedback.updated_at >= since)).all()
+    return {to_local(moment, zones.get(site, zones[None])).date()
+            for moment, site in [*packed, *answered]}
 
 
 def refresh(zone: str, now: datetime | None = None) -> int:
     """Bring the roll-up up to date (the caller commits); return how many days were rebuilt.
 
-    Nothing changed since the last refresh: two indexed look-ups, no write. Else one
-    refresh at a time: the watermark row is locked (PostgreSQL) or the SQLite write lock
-    is held, so two app servers never rebuild the same day at once. A changed time zone
-    rebuilds everything.
+    `zone` is the days' time zone of parcels packed without a site. Nothing changed since
+    the last refresh: three small indexed reads, no write. Else one refresh at a time: the
+    watermark row is locked (PostgreSQL) or the SQLite write lock is held, so two app
+    servers never rebuild the same day at once. A changed time zone (of a site, or the
+    default) rebuilds everything.
     """
     now = now or utcnow()
+    zones = _zones(zone)
+    fingerprint = _fingerprint(zones)
     mark = db.session.get(InsightRefresh, ROLLUP)
-    if mark is not None and mark.zone == zone and not _changed_days(
-            mark.refreshed_to - SETTLE, now, zone):
+    if mark is not None and mark.zone == fingerprint and not _changed_days(
+            mark.refreshed_to - SETTLE, now, zones):
         return 0
     hold_sqlite_write_lock(db.session)
     mark = db.session.execute(select(InsightRefresh).where(InsightRefresh.name == ROLLUP)
                               .with_for_update()).scalar_one_or_none()
     if mark is None:
-        mark = InsightRefresh(name=ROLLUP, zone=zone, refreshed_to=now)
+        mark = InsightRefresh(name=ROLLUP, zone=fingerprint, refreshed_to=now)
         db.session.add(mark)
         since = None
-    elif mark.zone != zone:
+    elif mark.zone != fingerprint:
         db.session.execute(delete(InsightDay))
         since = None
     else:
         since = mark.refreshed_to - SETTLE
-    days = _changed_days(since, now, zone)
+    days = _changed_days(since, now, zones)
     for day in sorted(days):
-        _rebuild_day(day, zone)
-    mark.zone, mark.refreshed_to = zone, now
+        _rebuild_day(day, zones)
+    mark.zone, mark.refreshed_to = fingerprint, now
     return len(days)

@@ -64,7 +64,9 @@ def _today() -> date:
 def _filters():
     """Read the period, site and language of the request; bad input falls back, never 500."""
     form = DashboardFilter(request.args)
-    form.site.choices = [("", _("All sites"))] + [(site, site) for site in queries.sites()]
+    known = {str(site_id): site_id for site_id, _name in queries.sites()}
+    form.site.choices = [("", _("All sites"))] + [
+        (str(site_id), name) for site_id, name in queries.sites()]
     form.lang.choices = [("", _("All languages"))] + [
         (code, code) for code in current_app.config["LANGUAGES"]]
     period = None
@@ -74,8 +76,9 @@ def _filters():
         if request.args:
             flash(_("That period could not be read; showing the last 12 weeks."), "warning")
         period = read_period(None, None, _today())
-    site = form.site.data or None
-    lang = form.lang.data or None
+    # Only a site or language the filter offers reaches a query.
+    site = known.get(form.site.data or "")
+    lang = form.lang.data if form.lang.data in current_app.config["LANGUAGES"] else None
     form.start.data, form.end.data = period.first, period.last
     return form, period, period.scope(_zone(), site=site, language=lang)
 

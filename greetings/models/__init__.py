@@ -5,6 +5,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 """
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
+from .cards import Card
 from .feedback import Feedback
 from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, Pin
 from .intake import (
@@ -19,15 +20,15 @@ from .intake import (
 )
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
-from .packing import GreetingText, PrintMode, Shipment, Station
+from .packing import GreetingText, PrintMode, Shipment, Site, Station, station_integrations
 from .people import ApiToken, Packer, Role, User
 from .throttle import SignInFailure
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
-    "FollowUp", "FollowUpStatus", "GreetingText", "Integration", "IntegrationKind",
-    "InsightDay", "InsightRefresh", "IntegrationSecret", "JobRun", "Order",
-    "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "Pin", "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Station", "User",
-    "dialect_insert", "enum_column", "utcnow",
+    "NAMING_CONVENTION", "ApiToken", "Base", "Card", "Delivery", "DeliveryOutcome", "Feedback",
+    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "Integration",
+    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
+    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "Pin", "PrintMode", "Role",
+    "SchedulerLease", "Shipment", "SignInFailure", "Site", "Station", "User", "dialect_insert",
+    "enum_column", "station_integrations", "utcnow",
 ]

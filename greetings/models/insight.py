@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
 from .feedback import Feedback
-from .packing import Shipment
 
 
 class FollowUpStatus(enum.StrEnum):
@@ -57,8 +56,9 @@ class Pin(Base):
 
 
 class InsightDay(Base):
-    """The dashboard's roll-up: one day (local to the insight time zone) of one packer at
-    one station in one language: parcels packed that day and how their customers answered.
+    """The dashboard's roll-up: one day (local to the site's time zone) of one packer at
+    one station and site in one language: parcels packed that day, and the answers to
+    them credited to this packer (the one named on the answered card).
 
     Built from shipments and feedback by greetings.insight.queries (never written
     elsewhere), refreshed for the days that changed, so the pages add up a few thousand
@@ -69,8 +69,9 @@ class InsightDay(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     packer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "" for parcels packed through the API without a station.
-    station: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # 0 for parcels packed through the API without a station, or without a site.
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     language: Mapped[str] = mapped_column(String(16), primary_key=True)
     packed: Mapped[int] = mapped_column(Integer, default=0)
     answered: Mapped[int] = mapped_column(Integer, default=0)
@@ -85,7 +86,8 @@ class InsightDay(Base):
 
 
 class InsightRefresh(Base):
-    """How far the roll-up is up to date, and in which time zone its days are."""
+    """How far the roll-up is up to date, and a fingerprint of the time zones its days
+    are in (a site's new zone rebuilds it)."""
 
     __tablename__ = "insight_refresh"
 
@@ -94,7 +96,6 @@ class InsightRefresh(Base):
     refreshed_to: Mapped[datetime] = mapped_column(DateTime)
 
 
-# The indexes the insight pages need on other capabilities' tables; declared here so the
-# owner modules stay as they are (see the migration of this module).
-Index("ix_shipments_packed_at_packer", Shipment.packed_at, Shipment.packer_id)
+# The index the answer lists (worklist, digest, CSV) need on feedback; declared here so
+# the owner module stays as it is (see the migration of this module).
 Index("ix_feedback_created_at", Feedback.created_at)

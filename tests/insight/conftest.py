@@ -11,7 +11,7 @@ from datetime import datetime
 from itertools import count
 
 from greetings.extensions import db
-from greetings.models import Feedback, Integration, Order, Packer, Shipment, Station
+from greetings.models import Card, Feedback, Integration, Order, Packer, Shipment, Site, Station
 from greetings.staff.service import create_user
 from greetings.station.service import badge_hash
 
@@ -19,12 +19,19 @@ PASSWORD = "correct horse battery"
 _numbers = count(5000)
 
 
+SITES = {"Aarhus": "Europe/Copenhagen", "Malmö": "Europe/Stockholm"}
+
+
 def make_world(app, stations=(("Bord 1", "Aarhus"), ("Bord 2", "Malmö"))):
-    """Store an integration, the stations and two staff users; return the station names."""
+    """Store an integration, the sites, the stations and two staff users; return the
+    station names."""
     with app.app_context():
         db.session.add(Integration(slug="shop", kind="standard"))
+        sites = {name: Site(name=name, time_zone=zone) for name, zone in SITES.items()}
+        db.session.add_all(sites.values())
+        db.session.flush()
         for name, site in stations:
-            db.session.add(Station(name=name, site=site))
+            db.session.add(Station(name=name, site_id=sites[site].id))
         create_user("manager@example.com", PASSWORD, "manager")
         create_user("admin@example.com", PASSWORD, "admin")
         db.session.commit()
@@ -55,15 +62,22 @@ def make_parcel(app, packer_id, packed_at, station="Bord 1", rating=None, commen
                       first_name="Søren", last_name="Kunde", language=language,
                       version=packed_at)
         db.session.add(order)
+        where = db.session.execute(
+            db.select(Station).where(Station.name == station)).scalar_one_or_none()
         db.session.flush()
-        shipment = Shipment(order_id=order.id, packer_id=packer_id, station=station,
-                            packed_at=packed_at, feedback_token=secrets.token_hex(16))
+        shipment = Shipment(order_id=order.id, packer_id=packer_id,
+                            station_id=where.id if where else None,
+                            site_id=where.site_id if where else None, packed_at=packed_at)
         db.session.add(shipment)
+        db.session.flush()
+        card = Card(shipment_id=shipment.id, packer_id=packer_id, station_id=shipment.station_id,
+                    token=secrets.token_hex(16), created_at=packed_at, print_count=1)
+        db.session.add(card)
         db.session.flush()
         result = shipment.id
         if rating is not None:
             at = answered_at or packed_at
-            feedback = Feedback(shipment_id=shipment.id, rating=rating, comment=comment,
+            feedback = Feedback(card_id=card.id, rating=rating, comment=comment,
                                 language=language, created_at=at, updated_at=at)
             db.session.add(feedback)
             db.session.flush()

@@ -7,6 +7,7 @@ import pytest
 from greetings.extensions import db
 from greetings.insight import answers, queries
 from greetings.insight.service import Period
+from greetings.models import Site
 from tests.insight.conftest import at, make_packer, make_parcel, make_world
 
 ZONE = "Europe/Copenhagen"
@@ -35,6 +36,10 @@ def world(any_app):
 
 def scope(**narrow):
     return Period(date(2026, 3, 2), date(2026, 3, 15)).scope(ZONE, **narrow)
+
+
+def site_id(name):
+    return db.session.execute(db.select(Site.id).where(Site.name == name)).scalar_one()
 
 
 def test_totals_count_packed_answered_and_the_rating_distribution(world):
@@ -71,11 +76,11 @@ def test_weeks_are_the_sites_weeks_not_utc(world):
 def test_filters_narrow_by_site_language_and_packer(world):
     app, ase, _bo = world
     with app.app_context():
-        assert queries.totals(scope(site="Malmö")).packed == 2
+        assert queries.totals(scope(site=site_id("Malmö"))).packed == 2
         assert queries.totals(scope(language="en")).packed == 1
         assert queries.totals(scope(language="da")).packed == 4
         assert queries.totals(scope(packer_id=ase)).answered == 2
-        assert queries.totals(scope(site="Nowhere")).packed == 0
+        assert queries.totals(scope(site=999)).packed == 0
 
 
 def test_worklist_takes_low_ratings_and_worrying_words(world):
@@ -118,12 +123,41 @@ def test_the_roll_up_follows_new_parcels_and_changed_answers(world):
     assert after.rating_sum == before.rating_sum - 2 + 1
 
 
-def test_a_new_time_zone_rebuilds_the_roll_up(world):
+def test_a_site_in_a_new_time_zone_rebuilds_the_roll_up(world):
     app, _ase, _bo = world
     with app.app_context():
-        queries.refresh("UTC", now=at("2026-03-20T12:00"))
+        malmo = db.session.get(Site, site_id("Malmö"))
+        malmo.time_zone = "UTC"
         db.session.commit()
-        utc = Period(date(2026, 3, 2), date(2026, 3, 15)).scope("UTC")
-        weeks = queries.per_week(utc)
-    # In UTC, Sunday 23:30 stays in week 10.
+        queries.refresh(ZONE, now=at("2026-03-20T12:00"))
+        db.session.commit()
+        weeks = queries.per_week(scope())
+    # Malmö's Sunday 23:30 UTC now stays in week 10.
     assert [n.packed for _, n in weeks] == [5, 0]
+
+
+def test_an_answer_counts_for_the_packer_named_on_its_card(world):
+    app, ase, bo = world
+    with app.app_context():
+        from greetings.models import Card, Feedback
+        # Bo repacked one of Åse's answered parcels: a new card, and the shipment is his.
+        feedback = db.session.execute(
+            db.select(Feedback).where(Feedback.comment == "Lovely")).scalar_one()
+        shipment = feedback.card.shipment
+        shipment.packer_id = bo
+        new_card = Card(shipment_id=shipment.id, packer_id=bo, station_id=shipment.station_id,
+                        token="repacked-card-token", created_at=shipment.packed_at)
+        db.session.add(new_card)
+        db.session.flush()
+        db.session.add(Feedback(card_id=new_card.id, rating=4, language="da",
+                                created_at=at("2026-03-21T08:00"),
+                                updated_at=at("2026-03-21T08:00")))
+        db.session.commit()
+        queries.refresh(ZONE, now=at("2026-03-21T12:00"))
+        db.session.commit()
+        packers = {packer.id: numbers for packer, numbers in queries.per_packer(scope())}
+        total = queries.totals(scope())
+    # The parcel is Bo's now; Åse keeps the answer to her card, Bo gets the one to his.
+    assert (packers[ase].packed, packers[ase].rating_sum) == (2, 5 + 2)
+    assert packers[bo].packed == 3 and packers[bo].rating_sum == 4 + 3 + 4
+    assert total.packed == 5 and total.answered == 4  # the shipment is answered once

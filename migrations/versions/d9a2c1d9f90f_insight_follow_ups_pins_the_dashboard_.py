@@ -1,8 +1,8 @@
-"""insight: follow-ups, pins, the dashboard roll-up and its indexes
+"""insight: follow-ups, pins, the dashboard roll-up and an index on feedback
 
-Revision ID: 1529e003e8b6
-Revises: 0840aac9bdf2
-Create Date: 2026-11-30 09:08:31.810866
+Revision ID: d9a2c1d9f90f
+Revises: 5af2171f2426
+Create Date: 2026-11-30 09:46:46.393703
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1529e003e8b6'
-down_revision = '0840aac9bdf2'
+revision = 'd9a2c1d9f90f'
+down_revision = '5af2171f2426'
 branch_labels = None
 depends_on = None
 
@@ -20,7 +20,8 @@ def upgrade():
     op.create_table('insight_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('packer_id', sa.Integer(), nullable=False),
-    sa.Column('station', sa.String(length=100), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('packed', sa.Integer(), nullable=False),
     sa.Column('answered', sa.Integer(), nullable=False),
@@ -30,7 +31,7 @@ def upgrade():
     sa.Column('r3', sa.Integer(), nullable=False),
     sa.Column('r4', sa.Integer(), nullable=False),
     sa.Column('r5', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'packer_id', 'station', 'language', name=op.f('pk_insight_days'))
+    sa.PrimaryKeyConstraint('day', 'packer_id', 'station_id', 'site_id', 'language', name=op.f('pk_insight_days'))
     )
     with op.batch_alter_table('insight_days', schema=None) as batch_op:
         batch_op.create_index('ix_insight_days_packer_day', ['packer_id', 'day'], unique=False)
@@ -66,15 +67,9 @@ def upgrade():
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.create_index('ix_feedback_created_at', ['created_at'], unique=False)
 
-    with op.batch_alter_table('shipments', schema=None) as batch_op:
-        batch_op.create_index('ix_shipments_packed_at_packer', ['packed_at', 'packer_id'], unique=False)
-
 
 
 def downgrade():
-    with op.batch_alter_table('shipments', schema=None) as batch_op:
-        batch_op.drop_index('ix_shipments_packed_at_packer')
-
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_created_at')
 
