@@ -284,12 +284,15 @@ def _changed_days(since: datetime | None, now: datetime,
         day = min(to_local(first, zone).date() for zone in zones.values())
         last = max(to_local(now, zone).date() for zone in zones.values())
         return {day + timedelta(days=n) for n in range((last - day).days + 1)}
+    # Up to now only: a row stamped in the future (a clock ahead) is taken once its time
+    # has come, rather than rebuilding its day on every page view until then.
     packed = db.session.execute(
-        select(Shipment.packed_at, Shipment.site_id).where(Shipment.packed_at >= since)).all()
+        select(Shipment.packed_at, Shipment.site_id)
+        .where(Shipment.packed_at >= since, Shipment.packed_at <= now)).all()
     answered = db.session.execute(
         select(Shipment.packed_at, Shipment.site_id)
         .join(Card, Card.shipment_id == Shipment.id).join(Feedback, Feedback.card_id == Card.id)
-        .where(Feedback.updated_at >= since)).all()
+        .where(Feedback.updated_at >= since, Feedback.updated_at <= now)).all()
     return {to_local(moment, zones.get(site, zones[None])).date()
             for moment, site in [*packed, *answered]}
 
