@@ -30,7 +30,10 @@ SECTIONS = {"daily": _l("Daily"), "setup": _l("Set-up"), "admin": _l("Administra
 
 NAV = [
     NavItem(_l("Overview"), "admin.overview"),
+    NavItem(_l("Dashboard"), "insight.dashboard"),
     NavItem(_l("Feedback"), "admin.feedback", also=("admin.hide", "admin.show")),
+    NavItem(_l("Worklist"), "insight.worklist", also=("insight.follow_up",)),
+    NavItem(_l("Weekly digest"), "insight.digest_page"),
 ]
 
 

@@ -7,6 +7,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .cards import Card
 from .feedback import Feedback
+from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, Pin
 from .intake import (
     Delivery,
     DeliveryOutcome,
@@ -26,8 +27,9 @@ from .throttle import SignInFailure
 
 __all__ = [
     "NAMING_CONVENTION", "ApiToken", "Base", "Card", "Delivery", "DeliveryOutcome", "Feedback",
-    "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
-    "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site",
-    "Station", "User", "dialect_insert", "enum_column", "station_integrations", "utcnow",
+    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "Integration",
+    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
+    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "Pin", "PrintMode",
+    "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site", "Station",
+    "User", "dialect_insert", "enum_column", "station_integrations", "utcnow",
 ]

@@ -89,8 +89,9 @@ def test_navigation_shows_only_pages_that_exist_and_the_role_may_open(app, monke
     from greetings.staff.roles import Role, role_required
     app.add_url_rule("/admin/secret", "admin.secret",
                      role_required(Role.ADMIN)(lambda: "secret"))
-    for email, labels in (("manager@example.com", ["Overview", "Feedback"]),
-                          ("admin@example.com", ["Overview", "Feedback", "Secret"])):
+    daily = ["Overview", "Dashboard", "Feedback", "Worklist", "Weekly digest"]
+    for email, labels in (("manager@example.com", daily),
+                          ("admin@example.com", [*daily, "Secret"])):
         with app.test_request_context("/admin/"):
             from flask_login import login_user
 

@@ -58,11 +58,12 @@ def test_customer_pages(browser, world):
 
 def test_console_pages(browser, world):
     found, seen = walk(console_tour, browser, world)
-    assert {"staff-login", "console-overview", "console-feedback", "start"} <= set(seen)
+    assert {"staff-login", "console-overview", "console-feedback", "start",
+            "console-dashboard", "console-worklist", "console-digest"} <= set(seen)
     assert found == {}
 
 
 def test_station_pages(browser, world):
     found, seen = walk(station_tour, browser, world)
-    assert {"station-sign-in", "station-scan", "station-setup"} <= set(seen)
+    assert {"station-sign-in", "station-scan", "station-setup", "station-my-page"} <= set(seen)
     assert found == {}

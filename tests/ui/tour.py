@@ -8,6 +8,7 @@ added to the tour is checked and pictured at once.
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from tests.feedback.live import http
@@ -106,6 +107,15 @@ def console_tour(browser, world: World, stop, **context_options):
     page.locator(".flash-success").wait_for()
     page.goto(world.base_url + "/admin/feedback?show=hidden")
     stop("console-feedback-hidden", page)
+    page.goto(world.base_url + "/admin/feedback?show=comments")
+    page.get_by_role("button", name="Pin to the packer's best of").first.click()
+    page.locator(".flash-success").wait_for()
+    page.goto(world.base_url + "/admin/dashboard")
+    stop("console-dashboard", page)
+    page.goto(world.base_url + "/admin/worklist")
+    stop("console-worklist", page)
+    page.goto(world.base_url + f"/admin/digest?week={date.today().isoformat()}")
+    stop("console-digest", page)
     page.goto(world.base_url + "/admin/no-such-page")
     stop("console-404", page)
     context.close()
@@ -130,7 +140,7 @@ def station_tour(browser, world: World, stop, **context_options):
     page.locator("#setup-form").wait_for()
     stop("station-setup", page)
     page.fill("input[name=name]", "Packing table 1")
-    page.fill("input[name=site]", "Aarhus")
+    page.fill("input[name=site_name]", "Aarhus")
     page.locator("#setup-form button[type=submit]").click()
     page.locator("#badge").wait_for()
     stop("station-sign-in", page)
@@ -143,6 +153,8 @@ def station_tour(browser, world: World, stop, **context_options):
     stop("station-scan", page)
     page.goto(world.base_url + "/station/wave")
     stop("station-wave", page)
+    page.goto(world.base_url + "/station/me")
+    stop("station-my-page", page)
     page.goto(world.base_url + "/admin/")
     stop("console-refused-to-a-packer", page)
     context.close()
