@@ -75,7 +75,8 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
         feedback_url=qr_url(shipment.feedback_token),
         packer_display_name=packer.display_name, greeting_text=text,
         date=shipment.packed_at.date() if shipment.packed_at else date.today(),
-        language=order.language, first_name=order.first_name, packer_line=packer.own_line,
+        language=order.language, first_name=order.first_name,
+        packer_line=packer.line_for(language),
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
     )

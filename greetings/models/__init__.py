@@ -19,13 +19,23 @@ from .intake import (
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
 from .packing import GreetingText, PrintMode, Shipment, Station
-from .people import ApiToken, Packer, Role, User
+from .people import (
+    DEFAULT_SCOPES,
+    ApiToken,
+    ConsentRecord,
+    ConsentVia,
+    Packer,
+    PackerLine,
+    Role,
+    User,
+)
 from .throttle import SignInFailure
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
-    "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
-    "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Station", "User",
-    "dialect_insert", "enum_column", "utcnow",
+    "DEFAULT_SCOPES", "NAMING_CONVENTION", "ApiToken", "Base", "ConsentRecord", "ConsentVia",
+    "Delivery", "DeliveryOutcome", "Feedback", "GreetingText", "Integration", "IntegrationKind",
+    "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus", "OutboundAttempt",
+    "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine", "PrintMode", "Role",
+    "SchedulerLease", "Shipment", "SignInFailure", "Station", "User", "dialect_insert",
+    "enum_column", "utcnow",
 ]

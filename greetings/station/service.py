@@ -3,7 +3,6 @@
 Plain functions over the session; the route or command that calls them commits.
 """
 
-import hashlib
 import re
 
 from sqlalchemy import or_, select
@@ -12,6 +11,7 @@ from ..cards.tokens import new_token
 from ..errors import ProblemError
 from ..extensions import db
 from ..models import Order, OrderStatus, Packer, Shipment, dialect_insert, utcnow
+from ..people.service import badge_hash  # badges are people's; scans look packers up by them
 from ..text import is_printable_code
 
 
@@ -32,11 +32,6 @@ class OrderNotPackable(ProblemError):
 class PackerNotFound(ProblemError):
     status = 422
     title = "Unknown badge"
-
-
-def badge_hash(badge: str) -> str:
-    """Return the stored form of a badge code (scanners may add spaces or change case)."""
-    return hashlib.sha256(badge.strip().upper().encode()).hexdigest()
 
 
 def find_packer(badge: str) -> Packer:
