@@ -131,7 +131,7 @@ def edit_packer(packer: Packer, *, full_name: str | None = None,
                 display_name: str | None = None, badge: str | None = None,
                 active: bool | None = None) -> Packer:
     """Change what is given (None leaves a field as it is); raise as add_packer does."""
-    _not_offboarded(packer)
+    check_not_offboarded(packer)
     if full_name is not None:
         packer.full_name = _full_name(full_name)
     if display_name is not None:
@@ -145,7 +145,7 @@ def edit_packer(packer: Packer, *, full_name: str | None = None,
 
 def set_active(packer: Packer, active: bool) -> None:
     """Deactivate (no sign-in at any station) or reactivate a packer."""
-    _not_offboarded(packer)
+    check_not_offboarded(packer)
     packer.active = bool(active)
 
 
@@ -154,7 +154,7 @@ def set_pin(packer: Packer, pin: str) -> None:
 
     A new PIN also ends a lockout that the old one had earned.
     """
-    _not_offboarded(packer)
+    check_not_offboarded(packer)
     if not (isinstance(pin, str) and pin.isascii() and pin.isdigit()
             and len(pin) in PIN_LENGTHS):
         raise PackerInvalid("pin", "a PIN is 4 to 8 digits")
@@ -173,7 +173,7 @@ def set_lines(packer: Packer, lines: dict[str, str | None]) -> None:
     Languages not given keep their line. Each line is one line of at most LINE_MAX
     characters after clean-up.
     """
-    _not_offboarded(packer)
+    check_not_offboarded(packer)
     current = {line.language: line for line in packer.lines}
     for language, text in lines.items():
         if language not in LANGUAGES:
@@ -204,7 +204,7 @@ def record_consent(packer: Packer, given: bool, actor: Actor) -> ConsentRecord |
     """
     given = bool(given)
     if given:
-        _not_offboarded(packer)
+        check_not_offboarded(packer)
     if packer.signature_consent == given:
         return None
     packer.signature_consent = given
@@ -234,7 +234,7 @@ def last_consent(packer: Packer) -> ConsentRecord | None:
 
 def store_signature(packer: Packer, signature_png: bytes, signature_1bit: bytes) -> None:
     """Store a signature already prepared by prepare_signature (see people.signatures)."""
-    _not_offboarded(packer)
+    check_not_offboarded(packer)
     packer.signature_png, packer.signature_1bit = signature_png, signature_1bit
 
 
@@ -269,7 +269,8 @@ def offboard(packer: Packer) -> None:
     packer.offboarded_at = utcnow()
 
 
-def _not_offboarded(packer: Packer) -> None:
+def check_not_offboarded(packer: Packer) -> None:
+    """Raise PackerOffboarded for a packer who left (nothing of theirs may change)."""
     if packer.offboarded_at is not None:
         raise PackerOffboarded("the packer was offboarded; add them again as a new packer")
 

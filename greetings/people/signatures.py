@@ -17,11 +17,15 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..cards.renderer import ImageRejected, prepare_signature
+from ..cards.renderer.images import MAX_BYTES
 from ..errors import ProblemError
 from ..models import Packer
 from .service import store_signature
 
 PREVIEW_MAX_AGE = 3600  # seconds a previewed signature may wait before it is saved
+# An upload route's body limit: the 10 MB of PRODUCT.md "Limits" and room for a form's
+# encoding, so a file just over 10 MB gets admission's own message, not a bare 413.
+UPLOAD_BODY_LIMIT = MAX_BYTES + 512 * 1024
 
 
 class SignatureRefused(ProblemError):
