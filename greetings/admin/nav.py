@@ -31,6 +31,11 @@ SECTIONS = {"daily": _l("Daily"), "setup": _l("Set-up"), "admin": _l("Administra
 NAV = [
     NavItem(_l("Overview"), "admin.overview"),
     NavItem(_l("Feedback"), "admin.feedback", also=("admin.hide", "admin.show")),
+    NavItem(_l("People"), "admin.people", "setup",
+            also=("admin.add_packer", "admin.edit_packer", "admin.signature",
+                  "admin.preview_signature")),
+    NavItem(_l("API tokens"), "admin.tokens", "admin"),
+    NavItem(_l("Staff users"), "admin.users", "admin"),
 ]
 
 

@@ -60,9 +60,15 @@ def pdf_to_png(pdf: bytes, dpi: int, bilevel: bool = False) -> bytes:
     return buffer.getvalue()
 
 
+def card_preview_png(packer: Packer, language: str, profile: str,
+                     signature: tuple[bytes | None, bytes | None] | None = None) -> bytes:
+    """Return a PNG of the packer's card on one paper (a key of PROFILES)."""
+    return pdf_to_png(card_pdf_preview(packer, language, profile, signature), PROFILES[profile],
+                      bilevel=profile.startswith("thermal"))
+
+
 def card_previews(packer: Packer, language: str,
                   signature: tuple[bytes | None, bytes | None] | None = None) -> dict[str, bytes]:
     """Return PNG previews of the packer's card on A6 and on 203-dpi thermal paper."""
-    return {profile: pdf_to_png(card_pdf_preview(packer, language, profile, signature), dpi,
-                                bilevel=profile.startswith("thermal"))
-            for profile, dpi in PROFILES.items()}
+    return {profile: card_preview_png(packer, language, profile, signature)
+            for profile in PROFILES}

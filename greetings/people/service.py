@@ -159,12 +159,23 @@ def set_pin(packer: Packer, pin: str) -> None:
             and len(pin) in PIN_LENGTHS):
         raise PackerInvalid("pin", "a PIN is 4 to 8 digits")
     packer.pin_hash = generate_password_hash(pin)
-    packer.failed_sign_ins, packer.locked_until = 0, None
+    unlock(packer)
 
 
 def remove_pin(packer: Packer) -> None:
     """Remove the PIN: the packer signs in by badge only."""
     packer.pin_hash = None
+    unlock(packer)
+
+
+def is_locked(packer: Packer) -> bool:
+    """Tell whether wrong PINs have locked the packer out of PIN sign-in for now."""
+    return packer.locked_until is not None and packer.locked_until > utcnow()
+
+
+def unlock(packer: Packer) -> None:
+    """End a lockout after wrong PINs: the packer may try their PIN again at once."""
+    packer.failed_sign_ins, packer.locked_until = 0, None
 
 
 def set_lines(packer: Packer, lines: dict[str, str | None]) -> None:
