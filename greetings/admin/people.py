@@ -107,7 +107,7 @@ def set_pin(packer_id):
     else:
         for error in form.pin.errors or [_("Please try again.")]:
             flash(error, "error")
-    return redirect(url_for(".edit_packer", packer_id=packer.id) + "#pin")
+    return redirect(url_for(".edit_packer", packer_id=packer.id) + "#pin-panel")
 
 
 @bp.post("/people/<int:packer_id>/pin/remove")
@@ -117,7 +117,7 @@ def remove_pin(packer_id):
     packer = _packer(packer_id)
     if ConfirmForm().validate_on_submit():
         _change(lambda: service.remove_pin(packer), _("The PIN is removed."))
-    return redirect(url_for(".edit_packer", packer_id=packer.id) + "#pin")
+    return redirect(url_for(".edit_packer", packer_id=packer.id) + "#pin-panel")
 
 
 @bp.post("/people/<int:packer_id>/unlock")
@@ -127,7 +127,7 @@ def unlock(packer_id):
     packer = _packer(packer_id)
     if ConfirmForm().validate_on_submit():
         _change(lambda: service.unlock(packer), _("Unlocked: the packer can sign in again."))
-    return redirect(url_for(".edit_packer", packer_id=packer.id) + "#pin")
+    return redirect(url_for(".edit_packer", packer_id=packer.id) + "#pin-panel")
 
 
 @bp.post("/people/<int:packer_id>/active")
