@@ -104,11 +104,15 @@ def packers_query(search: str = "", show: str = "active"):
         query = query.where(Packer.active.is_(False))
     search = clean_line(search)[:FULL_NAME_MAX]
     if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%")\
-            .replace("_", "\\_") + "%"
-        query = query.where(or_(func.lower(Packer.display_name).like(pattern, escape="\\"),
-                                func.lower(Packer.full_name).like(pattern, escape="\\"),
-                                Packer.badge_hash == badge_hash(search)))
+        # SQLite's lower() folds ASCII only: the search as typed is tried too, so "Åse"
+        # finds Åse on SQLite as well (PostgreSQL folds every letter).
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        lowered, typed = f"%{escaped.lower()}%", f"%{escaped}%"
+        query = query.where(or_(*(
+            condition for column in (Packer.display_name, Packer.full_name)
+            for condition in (func.lower(column).like(lowered, escape="\\"),
+                              column.like(typed, escape="\\"))),
+            Packer.badge_hash == badge_hash(search)))
     return query
 
 

@@ -60,7 +60,8 @@ def test_add_list_search_and_edit(console):
     assert "Åse" in listing and "Søren" in listing
     found = client.get("/admin/people?q=holm").get_data(as_text=True)
     assert "Søren" in found and "Åse Nygaard" not in found
-    assert "Åse" in client.get("/admin/people?q=b-1").get_data(as_text=True)
+    assert f"packer-{packer.id}" in client.get("/admin/people?q=b-1").get_data(as_text=True)
+    assert f"packer-{packer.id}" in client.get("/admin/people?q=Åse").get_data(as_text=True)
     edit = client.get(f"/admin/people/{packer.id}").get_data(as_text=True)
     assert 'value="Pakket med omhu"' in edit and "card.png" in edit
     response = client.post(f"/admin/people/{packer.id}", data={
