@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..cards.renderer import render_card
 from ..cards.service import build_card
-from ..models import Order, Packer, Shipment, utcnow
+from ..models import Order, OrderItem, Packer, Shipment, utcnow
 from ..text import card_language
 
 # What a screen shows of each paper: A6 at a comfortable size, thermal at the printer's
@@ -31,7 +31,7 @@ def sample_shipment(packer: Packer, language: str) -> Shipment:
     """Return an unsaved shipment of a sample order packed by this packer."""
     language = card_language(language)
     order = Order(number="1042", first_name=SAMPLE_FIRST_NAMES[language], language=language,
-                  items=[])
+                  items=[OrderItem(position=1, name="Sample", quantity=3)])
     return Shipment(order=order, packer=packer, feedback_token=SAMPLE_TOKEN,
                     packed_at=utcnow(), print_count=0)
 
