@@ -4,6 +4,8 @@ The signature and consent pages are in signature.py. Views speak HTTP and commit
 people service (greetings.people.service) checks and changes.
 """
 
+from types import SimpleNamespace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -171,17 +173,11 @@ def _change(action, message: str) -> None:
     flash(message, "success")
 
 
-def _form_data(packer):
+def _form_data(packer) -> SimpleNamespace:
     """Return an object the edit form reads its first values from."""
-
-    class Values:
-        full_name = packer.full_name
-        display_name = packer.display_name
-        active = packer.active
-
-    for language, text in service.lines_of(packer).items():
-        setattr(Values, f"line_{language}", text)
-    return Values
+    lines = {f"line_{language}": text for language, text in service.lines_of(packer).items()}
+    return SimpleNamespace(full_name=packer.full_name, display_name=packer.display_name,
+                           active=packer.active, **lines)
 
 
 FIELD_MESSAGES = {
