@@ -77,8 +77,8 @@ def main(runs: int) -> None:
         pdfs = {profile: card_pdf_preview(packer, "en", profile, signature)
                 for profile in PROFILES}
         from greetings.cards.service import build_card
-        from greetings.people.preview import sample_shipment
-        card = build_card(sample_shipment(packer, "en"), "a6")
+        from greetings.people.preview import sample_card
+        card = build_card(sample_card(packer, "en"), "a6")
         rows.append(("baseline: render_card, A6, no signature", timed(
             lambda: render_card(card), runs)))
         rows.append(("clean-up of a canvas drawing (600 x 200 PNG)", timed(

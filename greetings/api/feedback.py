@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Feedback, Shipment
+from ..models import Card, Feedback, Shipment
 from .routes import PackerName, bp
 from .scopes import Scope
 from .spec import Reply, operation
@@ -99,9 +99,14 @@ class FeedbackShipment(BaseModel):
     order: str
 
 
+class FeedbackCard(BaseModel):
+    id: int
+
+
 class FeedbackOut(BaseModel):
     id: int
     shipment: FeedbackShipment
+    card: FeedbackCard
     packer: PackerName
     rating: int
     comment: str | None
@@ -126,8 +131,8 @@ def list_feedback(query: FeedbackQuery):
     limit = query.limit
     selection = (
         select(Feedback)
-        .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
-                 joinedload(Feedback.shipment).joinedload(Shipment.packer))
+        .options(joinedload(Feedback.card).joinedload(Card.shipment).joinedload(Shipment.order),
+                 joinedload(Feedback.card).joinedload(Card.packer))
         .order_by(Feedback.updated_at, Feedback.id)
         .limit(limit + 1)
     )
@@ -155,11 +160,12 @@ def feedback_json(item: Feedback) -> dict:
     Hiding protects the packer's wall; the CRM is the company's own system, so it gets the
     words (and may choose not to show them) but not the manager's private reason.
     """
-    shipment = item.shipment
+    card = item.card
     return {
         "id": item.id,
-        "shipment": {"id": shipment.id, "order": shipment.order.number},
-        "packer": {"display_name": shipment.packer.display_name},
+        "shipment": {"id": card.shipment.id, "order": card.shipment.order.number},
+        "card": {"id": card.id},
+        "packer": {"display_name": card.packer.display_name},
         "rating": item.rating,
         "comment": item.comment,
         "hidden": item.hidden_at is not None,

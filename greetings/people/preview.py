@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..cards.renderer import render_card
 from ..cards.service import build_card
-from ..models import Order, OrderItem, Packer, Shipment, utcnow
+from ..models import Card, Order, OrderItem, Packer, Shipment, utcnow
 from ..text import card_language
 
 # What a screen shows of each paper: A6 at a comfortable size, thermal at the printer's
@@ -27,19 +27,20 @@ SAMPLE_FIRST_NAMES = {"da": "Søren", "de": "Jonas", "en": "Emma", "nb": "Ingrid
 SAMPLE_TOKEN = "PREVIEWPREVIEWPREVIEWPREVI"  # noqa: S105 (a sample, 26 characters as real ones)
 
 
-def sample_shipment(packer: Packer, language: str) -> Shipment:
-    """Return an unsaved shipment of a sample order packed by this packer."""
+def sample_card(packer: Packer, language: str) -> Card:
+    """Return an unsaved card of a sample order packed by this packer."""
     language = card_language(language)
     order = Order(number="1042", first_name=SAMPLE_FIRST_NAMES[language], language=language,
                   items=[OrderItem(position=1, name="Sample", quantity=3)])
-    return Shipment(order=order, packer=packer, feedback_token=SAMPLE_TOKEN,
-                    packed_at=utcnow(), print_count=0)
+    shipment = Shipment(order=order, packed_at=utcnow())
+    return Card(shipment=shipment, packer=packer, token=SAMPLE_TOKEN, created_at=utcnow(),
+                print_count=0)
 
 
 def card_pdf_preview(packer: Packer, language: str, profile: str,
                      signature: tuple[bytes | None, bytes | None] | None = None) -> bytes:
     """Render the packer's card on a sample order; `signature` replaces the stored one."""
-    card = build_card(sample_shipment(packer, language), profile)
+    card = build_card(sample_card(packer, language), profile)
     if signature is not None:
         card = replace(card, signature_png=signature[0], signature_1bit=signature[1])
     return render_card(card)

@@ -1,7 +1,7 @@
 """packer lines per language, consent records, offboarding, token scopes
 
 Revision ID: b80165141fb2
-Revises: 0840aac9bdf2
+Revises: 5af2171f2426
 Create Date: 2026-11-30 08:22:04.259157
 
 A packer's one `own_line` becomes their line in the deployment's DEFAULT_LANGUAGE (the
@@ -16,7 +16,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = 'b80165141fb2'
-down_revision = '0840aac9bdf2'
+down_revision = '5af2171f2426'
 branch_labels = None
 depends_on = None
 
