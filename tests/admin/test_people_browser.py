@@ -135,5 +135,5 @@ def test_a_new_manager_gets_a_packer_printing_with_a_drawn_signature(browser, wo
 
     # The card carries one image, the drawn signature as stored, and a QR that scans.
     assert image_sizes(pdf) == [stored.size]
-    (token,) = query(world, "SELECT feedback_token FROM shipments")[0]
+    (token,) = query(world, "SELECT token FROM cards")[0]
     assert decode_qr(raster(pdf, 203)) == [f"{world.base_url}/f/{token}".upper()]
