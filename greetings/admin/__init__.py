@@ -2,4 +2,7 @@
 
 from .routes import bp
 
+# Register their routes on bp.
+from . import accounts, people, signature  # noqa: E402,F401  isort: skip
+
 __all__ = ["bp"]

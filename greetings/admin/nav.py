@@ -34,6 +34,11 @@ NAV = [
     NavItem(_l("Feedback"), "admin.feedback", also=("admin.hide", "admin.show")),
     NavItem(_l("Worklist"), "insight.worklist", also=("insight.follow_up",)),
     NavItem(_l("Weekly digest"), "insight.digest_page"),
+    NavItem(_l("People"), "admin.people", "setup",
+            also=("admin.add_packer", "admin.edit_packer", "admin.signature",
+                  "admin.preview_signature")),
+    NavItem(_l("API tokens"), "admin.tokens", "admin"),
+    NavItem(_l("Staff users"), "admin.users", "admin"),
 ]
 
 

@@ -110,7 +110,8 @@ def build_card(card: Card, profile: str | None = None) -> CardData:
         packer_display_name=packer.display_name, greeting_text=text,
         words=card_words(language),
         date=card.created_at.date() if card.created_at else date.today(),
-        language=order.language, first_name=order.first_name, packer_line=packer.own_line,
+        language=order.language, first_name=order.first_name,
+        packer_line=packer.line_for(language),
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
     )

@@ -22,14 +22,24 @@ from .intake import (
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
 from .packing import GreetingText, PrintMode, Shipment, Site, Station, station_integrations
-from .people import ApiToken, Packer, Role, User
+from .people import (
+    DEFAULT_SCOPES,
+    ApiToken,
+    ConsentRecord,
+    ConsentVia,
+    Packer,
+    PackerLine,
+    Role,
+    User,
+)
 from .throttle import SignInFailure
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Card", "Delivery", "DeliveryOutcome", "Feedback",
-    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "Integration",
-    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
-    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "Pin", "PrintMode",
+    "DEFAULT_SCOPES", "NAMING_CONVENTION", "ApiToken", "Base", "Card", "ConsentRecord",
+    "ConsentVia", "Delivery", "DeliveryOutcome", "Feedback", "FollowUp", "FollowUpStatus",
+    "GreetingText", "InsightDay", "InsightRefresh", "Integration", "IntegrationKind",
+    "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus", "OutboundAttempt",
+    "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine", "Pin", "PrintMode",
     "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site", "Station",
     "User", "dialect_insert", "enum_column", "station_integrations", "utcnow",
 ]

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.ui.tour import build_world, console_tour, customer_tour, start_server, station_tour
+from tests.ui.tour import (
+    build_world,
+    console_tour,
+    customer_tour,
+    people_tour,
+    start_server,
+    station_tour,
+)
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 
@@ -66,4 +73,11 @@ def test_console_pages(browser, world):
 def test_station_pages(browser, world):
     found, seen = walk(station_tour, browser, world)
     assert {"station-sign-in", "station-scan", "station-setup", "station-my-page"} <= set(seen)
+    assert found == {}
+
+
+def test_people_and_access_pages(browser, world):
+    found, seen = walk(people_tour, browser, world)
+    assert {"console-people", "console-signature-preview", "console-packer",
+            "console-tokens", "console-users"} <= set(seen)
     assert found == {}

@@ -126,6 +126,51 @@ def console_tour(browser, world: World, stop, **context_options):
     context.close()
 
 
+def people_tour(browser, world: World, stop, **context_options):
+    """People and Access: the list, a packer, adding one, the signature, tokens, staff."""
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url)
+    page.goto(world.base_url + "/admin/people?lang=en")
+    stop("console-people", page)
+    page.get_by_role("link", name="Add a packer").first.click()
+    page.get_by_role("button", name="Add the packer").click()
+    page.locator(".field-error").first.wait_for()
+    stop("console-people-add-errors", page)
+    page.get_by_label("Full name").fill("Maja Lindqvist")
+    page.get_by_label("Display name").fill("Maja")
+    page.get_by_label("Badge").fill("TOUR-MAJA")
+    page.get_by_role("button", name="Add the packer").click()
+    page.locator("#signature-canvas").wait_for()
+    stop("console-signature", page)
+    box = page.locator("#signature-canvas").bounding_box()
+    page.mouse.move(box["x"] + 40, box["y"] + 120)
+    page.mouse.down()
+    for step in range(1, 40):
+        page.mouse.move(box["x"] + 40 + step * 9, box["y"] + 100 + (step % 7) * 9)
+    page.mouse.up()
+    page.get_by_role("button", name="Preview").click()
+    page.locator("#preview-thermal").wait_for()
+    stop("console-signature-preview", page)
+    page.goto(world.base_url + "/admin/people?q=%C3%85se")
+    page.get_by_role("link", name="Åse").first.click()
+    page.locator("#packer-form").wait_for()
+    stop("console-packer", page)
+    context.close()
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url, ADMIN)
+    page.goto(world.base_url + "/admin/access/tokens?lang=en")
+    page.get_by_label("Name", exact=True).fill("WMS")
+    page.get_by_label(re.compile("^packers:write")).check()
+    page.get_by_role("button", name="Make the token").click()
+    page.locator("#new-token").wait_for()
+    stop("console-tokens", page)
+    page.goto(world.base_url + "/admin/access/users")
+    stop("console-users", page)
+    context.close()
+
+
 def station_tour(browser, world: World, stop, **context_options):
     """The packing station: not set up, setup, sign-in, a scan, a wave, the refusal."""
     context = browser.new_context(**DESK, locale="en-GB", **context_options)
