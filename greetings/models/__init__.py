@@ -5,6 +5,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 """
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
+from .brand import BRAND_ROW, BrandSettings
 from .feedback import Feedback
 from .intake import (
     Delivery,
@@ -19,13 +20,16 @@ from .intake import (
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
 from .packing import GreetingText, PrintMode, Shipment, Station
+from .parked import ParkedApplication
 from .people import ApiToken, Packer, Role, User
 from .throttle import SignInFailure
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
+    "BRAND_ROW", "NAMING_CONVENTION", "ApiToken", "Base", "BrandSettings", "Delivery",
+    "DeliveryOutcome", "Feedback",
     "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
     "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
+    "ParkedApplication",
     "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Station", "User",
     "dialect_insert", "enum_column", "utcnow",
 ]
