@@ -1,8 +1,13 @@
-"""Benchmark the insert renderer against the obvious reportlab way and WeasyPrint.
+"""Benchmark the card renderer against the obvious reportlab way and WeasyPrint.
 
 Run from the project root:  .venv/bin/python bench/render.py [--runs 300] [--profile]
-Prints one table from one run. Every insert has its own customer name and its own
+Prints one table from one run. Every card has its own customer name and its own
 feedback URL (a fresh 130-bit base32 token), so nothing per-URL can be reused.
+
+Before/after a change:  .venv/bin/python bench/render.py --against main [--bursts 12]
+renders the same cards with this tree and with REF (checked out by `git archive` into a
+temporary folder), in two worker processes taking turns burst by burst, so that load
+from elsewhere on the machine falls on both alike.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from reportlab.lib.utils import ImageReader  # noqa: E402
 from samples import make_card  # noqa: E402
 
 from greetings.cards.renderer import render_card, render_wave  # noqa: E402
-from greetings.cards.renderer.render import CAPTION, PACKED_BY, SALUTATION, format_day  # noqa: E402
+from greetings.cards.renderer.render import format_day  # noqa: E402
 
 GOALS = {"ms": 3.0, "kb": 18.0, "wave_s": 1.0, "wave_mb": 1.1}
 FIRST = ["Søren", "Jürgen", "Åse", "Ingeborg", "Birthe", "Mikkel", "Sofie", "Lars", "Anja", "Ola"]
@@ -73,7 +78,7 @@ def obvious(data) -> bytes:
     c.drawImage(ImageReader(io.BytesIO(data.logo)), 30 * mm, 124 * mm, 45 * mm, 15 * mm,
                 mask="auto", preserveAspectRatio=True)
     style = ParagraphStyle("p", fontName="ObviousSans", fontSize=9.2, leading=13)
-    for y, text, size in ((102, f"Kære {html.escape(data.first_name)},", 14),
+    for y, text, size in ((102, data.words.salutation % {"name": html.escape(data.first_name)}, 14),
                           (65, html.escape(data.greeting_text).replace("\n", "<br/>"), 9.2)):
         p = Paragraph(text, ParagraphStyle("s", parent=style, fontSize=size, leading=size * 1.4))
         p.wrapOn(c, 81 * mm, 40 * mm)
@@ -81,9 +86,9 @@ def obvious(data) -> bytes:
     c.drawImage(ImageReader(io.BytesIO(data.signature_png)), 10 * mm, 39 * mm, 46 * mm, 14 * mm,
                 mask="auto", preserveAspectRatio=True)
     c.setFont("ObviousSans", 6.8)
-    c.drawString(12 * mm, 34 * mm, PACKED_BY["da"].format(packer=data.packer_display_name))
+    c.drawString(12 * mm, 34 * mm, data.words.signoff % {"packer": data.packer_display_name})
     c.drawString(12 * mm, 31 * mm, format_day(data.date, data.language))
-    c.drawString(12 * mm, 24 * mm, CAPTION["da"].format(packer=data.packer_display_name))
+    c.drawString(12 * mm, 24 * mm, data.words.caption % {"packer": data.packer_display_name})
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(data.feedback_url)
     matrix = code.get_matrix()
@@ -121,12 +126,12 @@ h1 {{ font-size: 14pt; font-weight: normal; margin: 8mm 0 2mm; }}
 .qr {{ float: right; width: 27mm; }} .url {{ font-size: 5.4pt; text-align: right; }}
 </style></head><body>
 <div class="logo"><img src="data:image/png;base64,{logo}"></div>
-<h1>{SALUTATION['da'][0].format(name=html.escape(data.first_name))}</h1>
+<h1>{data.words.salutation % {"name": html.escape(data.first_name)}}</h1>
 <p>{html.escape(data.greeting_text).replace(chr(10), '<br>')}</p>
 <div class="sig"><img src="data:image/png;base64,{sig}"></div>
-<small>{PACKED_BY['da'].format(packer=data.packer_display_name)}<br>
+<small>{data.words.signoff % {"packer": data.packer_display_name}}<br>
 {format_day(data.date, data.language)}</small>
-<div class="qr">{qr_svg}</div><p>{CAPTION['da'].format(packer=data.packer_display_name)}</p>
+<div class="qr">{qr_svg}</div><p>{data.words.caption % {"packer": data.packer_display_name}}</p>
 <p class="url">{data.feedback_url}</p></body></html>"""
 
 
@@ -143,6 +148,43 @@ def qr_decodes(pdf: bytes, url: str, dpi: int = 203, page: int = 0) -> bool:
 
     image = pypdfium2.PdfDocument(pdf)[page].render(scale=dpi / 72).to_pil()
     return [r.text for r in zxingcpp.read_barcodes(image)] == [url]
+
+
+def qr_table(items) -> None:
+    """Time the QR symbol alone: our qr.build against qrcode's own make(), same URLs."""
+    import qrcode
+
+    from greetings.cards.renderer import qr
+
+    def theirs(url):
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code.add_data(url)
+        code.make()
+        return tuple(qr._row_bits(row) for row in code.modules)
+
+    urls = [data.feedback_url for data in items]
+    ours_ms, theirs_ms, same = [], [], 0
+    for url in urls:
+        start = time.perf_counter()
+        _n, rows, _mask = qr.build(url)
+        ours_ms.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        expected = theirs(url)
+        theirs_ms.append((time.perf_counter() - start) * 1000)
+        same += rows == expected
+    print(f"\nQR symbol alone, median of {len(urls)} URLs (the same ones as above)")
+    print("| builder                        | ms/symbol | symbol equal to qrcode's |")
+    print("|--------------------------------|-----------|--------------------------|")
+    equal = f"{same} of {len(urls)}"
+    print(f"| greetings qr.build             | {statistics.median(ours_ms):9.3f} | {equal:24s} |")
+    print(f"| qrcode {qrcode_version():23s} | {statistics.median(theirs_ms):9.3f} "
+          f"| (the reference)          |")
+
+
+def qrcode_version() -> str:
+    from importlib.metadata import version
+
+    return version("qrcode") + " make()"
 
 
 def wave(fn_wave, items) -> tuple[float, float]:
@@ -178,12 +220,91 @@ def profile(items) -> None:
         print(f"  {label:42s} {cum / len(items) * 1000:6.2f} ms  {cum / total:5.0%}")
 
 
+# Runs in a worker process inside one source tree (argv[1]): renders what stdin asks for.
+WORKER = r"""
+import base64, dataclasses, json, random, statistics, sys, time
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests/cards"]
+from samples import make_card
+from greetings.cards.renderer import render_card, render_wave
+base = make_card(language="da")
+def items(count, seed):
+    rnd = random.Random(seed)
+    return [dataclasses.replace(base, first_name=f"Kunde {i}", feedback_url=(
+        "HTTPS://GREET.EXAMPLE.COM/F/" + base64.b32encode(rnd.randbytes(17)).decode()[:26]))
+        for i in range(count)]
+render_card(items(1, 0)[0])
+for line in sys.stdin:
+    kind, count, seed = line.split()
+    batch = items(int(count), int(seed))
+    if kind == "card":
+        wall, cpu, sizes = [], [], []
+        for data in batch:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            sizes.append(len(render_card(data)))
+            cpu.append(time.process_time() - start_cpu)
+            wall.append(time.perf_counter() - start)
+        out = [statistics.median(wall) * 1000, statistics.median(cpu) * 1000,
+               statistics.median(sizes) / 1024]
+    else:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        size = len(render_wave(batch))
+        out = [time.perf_counter() - start, time.process_time() - start_cpu, size / 2 ** 20]
+    print(json.dumps(out), flush=True)
+"""
+
+
+def compare(ref: str, bursts: int, cards: int) -> None:
+    """Render the same cards with REF's code and this tree's, taking turns; print a table."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        trees = {f"before ({ref})": tmp, "after (this tree)": str(ROOT)}
+        workers = {label: subprocess.Popen([sys.executable, "-c", WORKER, root], cwd=root,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           text=True) for label, root in trees.items()}
+        results = {label: {"card": [], "wave": []} for label in workers}
+        for burst in range(bursts):
+            order = list(workers) if burst % 2 == 0 else list(reversed(workers))
+            for kind, count in (("card", cards), ("wave", 500)):
+                for label in order:
+                    workers[label].stdin.write(f"{kind} {count} {burst}\n")
+                    workers[label].stdin.flush()
+                    results[label][kind].append(json.loads(workers[label].stdout.readline()))
+        for proc in workers.values():
+            proc.stdin.close()
+            proc.wait()
+    med = statistics.median
+    print(f"\nA6 card, {bursts} bursts taking turns; per burst the median of {cards} cards, "
+          "and one 500-card wave.\nWall clock: median (best) burst. CPU: the process's own "
+          "CPU time (what load from\nother processes changes least), median burst.")
+    print("| code                 | ms/card wall  | ms/card CPU | KB/card | wave s wall   "
+          "| wave s CPU | wave MB |")
+    print("|----------------------|---------------|-------------|---------|---------------"
+          "|------------|---------|")
+    for label, got in results.items():
+        wall, cpu = [r[0] for r in got["card"]], [r[1] for r in got["card"]]
+        wave_wall, wave_cpu = [r[0] for r in got["wave"]], [r[1] for r in got["wave"]]
+        print(f"| {label:20s} | {med(wall):5.2f} ({min(wall):5.2f}) | {med(cpu):11.2f} "
+              f"| {got['card'][0][2]:7.1f} | {med(wave_wall):5.2f} ({min(wave_wall):5.2f}) "
+              f"| {med(wave_cpu):10.2f} | {got['wave'][0][2]:7.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--weasy-runs", type=int, default=60)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--against", metavar="REF", help="compare with a git ref, A/B")
+    parser.add_argument("--bursts", type=int, default=12)
     args = parser.parse_args()
+    if args.against:
+        compare(args.against, args.bursts, min(args.runs, 100))
+        return
     items = make_items(max(args.runs, 500))
     render_card(items[-1])                       # register fonts once, as a server would
     rows = []
@@ -217,6 +338,7 @@ def main() -> None:
         rows.append((f"WeasyPrint: not run ({type(exc).__name__}: {exc})", None, None, None,
                      None, None))
     print_table(rows, args.runs)
+    qr_table(items[: args.runs])
     if args.profile:
         profile(items[:100])
 

@@ -1,19 +1,53 @@
-"""From a shipment in the database to the plain data the insert renderer draws.
+"""From a shipment in the database to the plain data the card renderer draws.
 
-`build_card` is the one place that reads the database and configuration for a card;
-`greetings.cards.renderer` itself knows nothing of either.
+`build_card` is the one place that reads the database and configuration for a card,
+and `card_words` the one place that takes the card's words from the gettext catalogs;
+`greetings.cards.renderer` itself knows nothing of either and keeps no words.
 """
 
 from datetime import date
 
+import flask_babel
 from flask import current_app
 
 from ..models import Shipment
 from ..text import card_language
 from .brand import brand_logo, current_brand
 from .greeting_texts import greeting_for_card
-from .renderer import CardData, drawable_name, render_card, render_wave
+from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
 from .tokens import qr_url
+
+
+def words_from(pgettext) -> CardWords:
+    """Build the card's words with a pgettext(context, message) function.
+
+    The one list of what a card says around its data, as catalog entries in the context
+    "card" (so a translator sees they are printed, and they never merge with a web
+    page's text). Placeholders stay unfilled: the renderer puts names in after checking
+    that its fonts can draw them.
+    """
+    return CardWords(
+        salutation=pgettext("card", "Dear %(name)s,"),
+        neutral_salutation=pgettext("card", "Dear customer,"),
+        caption=pgettext("card", "Tell %(packer)s how we did"),
+        signoff=pgettext("card", "Packed by %(packer)s"),
+        quote=pgettext("card", "“%(line)s”"),
+    )
+
+
+def card_words(language: str) -> CardWords:
+    """Return the card's words in the card's language (da, de, en, nb, sv) via Flask-Babel.
+
+    Kept per app and language: Flask-Babel reads the catalogs once per app as well, so
+    they cannot change meanwhile, and a wave then pays the look-ups once, not per card.
+    """
+    language = card_language(language)
+    cache = current_app.extensions.setdefault("greetings.card_words", {})
+    words = cache.get(language)
+    if words is None:
+        with flask_babel.force_locale(language):
+            words = cache[language] = words_from(flask_babel.pgettext)
+    return words
 
 
 def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
@@ -31,6 +65,7 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
         brand_name=brand.name, logo=brand_logo(brand), theme=brand.theme,
         feedback_url=qr_url(shipment.feedback_token),
         packer_display_name=packer.display_name, greeting_text=text,
+        words=card_words(language),
         date=shipment.packed_at.date() if shipment.packed_at else date.today(),
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,
         signature_png=signature, signature_1bit=signature_1bit,

@@ -1,4 +1,4 @@
-"""Sample inputs made on the fly: a phone photo of a signature, a logo, an CardData factory."""
+"""Sample inputs made on the fly: a phone photo of a signature, a logo, a CardData factory."""
 
 from __future__ import annotations
 
@@ -10,19 +10,35 @@ import zlib
 from pathlib import Path
 
 import jinja2
+from babel.support import Translations
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
 
-from greetings.cards.renderer import CardData, prepare_signature
+from greetings.cards.renderer import CardData, CardWords, prepare_signature
+from greetings.cards.service import words_from
+from greetings.text import card_language
 
 FONTS = Path(__file__).resolve().parents[2] / "fonts"
 BASE_URL = "HTTPS://GREET.EXAMPLE.COM/F/"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "cards"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "greetings" / "translations"
+
+
+def words(lang: str) -> CardWords:
+    """The card's words in a language, from the app's compiled catalogs (no app needed).
+
+    The same msgids as the app (cards.service.words_from), read with Babel directly
+    from the .mo files `make install` compiles; English is the msgids themselves.
+    """
+    code = card_language(lang)
+    if code != "en" and not (TRANSLATIONS / code / "LC_MESSAGES" / "messages.mo").is_file():
+        raise RuntimeError("compile the catalogs first: make install (pybabel compile)")
+    return words_from(Translations.load(str(TRANSLATIONS), [code]).pgettext)
 
 
 def greeting(lang: str, packer: str = "Åse", brand: str = "Nordlys Kaffe", items: int = 3,
              order: str = "#1043", first_name: str | None = "Søren") -> str:
     """Render the default greeting template of a language, as the app would."""
-    # Plain-text templates drawn by reportlab, never HTML: escaping would print "&amp;".
+    # Plain-text templates drawn as text on the card, never HTML: escaping would print "&amp;".
     loader = jinja2.FileSystemLoader(str(TEMPLATES))
     env = jinja2.Environment(loader=loader, autoescape=False)  # noqa: S701
     name = lang if (TEMPLATES / f"{lang}.txt.j2").is_file() else "en"
@@ -228,13 +244,16 @@ def signature(text: str = "Åse Lind") -> tuple[bytes, bytes]:
 
 
 def make_card(**overrides) -> CardData:
-    """Build an CardData for tests and previews; keyword arguments override fields."""
+    """Build a CardData for tests and previews; keyword arguments override fields.
+
+    The words are the card language's, from the catalogs, as the app would give them.
+    """
     lang = overrides.get("language", "da")
     brand = overrides.get("brand_name", "Nordlys Kaffe")
     sig, sig1 = signature(overrides.pop("signer", "Åse Lind"))
     fields = dict(
         brand_name=brand, logo=make_logo(brand), first_name="Søren", language=lang,
-        greeting_text=greeting(lang, brand=brand),
+        greeting_text=greeting(lang, brand=brand), words=words(lang),
         packer_display_name="Åse",
         packer_line="Jeg har pakket kaffen ekstra godt ind, så den holder sig frisk.",
         signature_png=sig, signature_1bit=sig1, date=datetime.date(2026, 3, 14),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 import unicodedata
@@ -12,11 +13,20 @@ import pytest
 
 from greetings.cards.renderer import CardData, fonts, render_card, render_wave
 from greetings.cards.renderer.layouts import PROFILES
-from greetings.cards.renderer.render import SALUTATION
-from tests.cards.samples import make_card
+from tests.cards.samples import make_card, words
 from tests.support.pdf import decode_qr, flat, page_text, pdf_pages, raster
 
 LANGS = ["da", "en", "de", "sv", "nb"]
+# What the catalogs say (greetings/translations), written out here as a reader expects them.
+SALUTATION = {"en": ("Dear {},", "Dear customer,"), "da": ("Kære {},", "Kære kunde,"),
+              "de": ("Hallo {},", "Hallo,"), "sv": ("Hej {},", "Hej,"),
+              "nb": ("Kjære {},", "Kjære kunde,")}
+CAPTION = {"en": "Tell Åse how we did →", "da": "Fortæl Åse, hvad du synes →",
+           "de": "Sag Åse, wie es dir gefällt →", "sv": "Berätta för Åse vad du tycker →",
+           "nb": "Fortell Åse hva du synes →"}
+SIGNOFF = {"en": "Packed by Åse", "da": "Pakket af Åse", "de": "Gepackt von Åse",
+           "sv": "Packad av Åse", "nb": "Pakket av Åse"}
+QUOTE = {"en": "“{}”", "da": "»{}«", "de": "„{}“", "sv": "”{}”", "nb": "«{}»"}
 NAMES = ["Søren Kjærgård", "Jürgen Weißmüller",
          "Ingeborg Kristine Marie-Louise Aabakken-Sødergren Bjørnstad-Ødegård"]
 
@@ -29,7 +39,7 @@ def test_page_size_and_names(profile, lang):
         page = pdf_pages(pdf)[0]
         assert page.get_size() == pytest.approx(PROFILES[profile].pagesize, abs=0.01)
         text = page_text(pdf)
-        assert flat(SALUTATION[lang][0].format(name=name)) in flat(text)
+        assert flat(SALUTATION[lang][0].format(name)) in flat(text)
         assert "Åse" in text
 
 
@@ -70,16 +80,21 @@ def _content(pdf: bytes) -> str:
     return "\n".join(out)
 
 
+def _qr_cell(pdf: bytes) -> float:
+    """The QR module size in pt: the scale of the one filled grid on the page."""
+    return float(re.search(r"q 0 g ([\d.]+) 0 0 -\1 [\d.]+ [\d.]+ cm\n", _content(pdf)).group(1))
+
+
 def test_thermal_qr_modules_are_whole_printer_dots_and_big_enough():
     pdf = render_card(make_card(profile="thermal4x6"))
-    cell = float(re.search(r"q 0 g ([\d.]+) 0 0 ", _content(pdf)).group(1))
+    cell = _qr_cell(pdf)
     dots = cell / (72 / 203)
     assert dots == pytest.approx(round(dots), abs=0.01) and round(dots) >= 4
 
 
 def test_a6_qr_is_at_least_20_mm():
     pdf = render_card(make_card())
-    cell = float(re.search(r"q 0 g ([\d.]+) 0 0 ", _content(pdf)).group(1))
+    cell = _qr_cell(pdf)
     assert cell * 29 / 72 * 25.4 >= 20
 
 
@@ -155,6 +170,22 @@ def test_no_name_gives_the_neutral_salutation_in_each_language():
         assert SALUTATION[lang][1] in text
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_cards_words_are_the_catalogs_in_its_language(lang):
+    text = flat(page_text(render_card(make_card(language=lang, packer_line="Godt pakket"))))
+    assert flat(CAPTION[lang]) in text
+    assert flat(SIGNOFF[lang]) in text
+    assert flat(QUOTE[lang].format("Godt pakket")) in text
+
+
+def test_words_are_filled_only_where_their_placeholder_is():
+    odd = dataclasses.replace(words("en"), salutation="100%% for %(name)s, %(packer)s, %d,",
+                              caption="Ask %(packer)s (%(packer)s) %s")
+    text = page_text(render_card(make_card(language="en", words=odd, first_name="Eve")))
+    assert flat("100% for Eve, %(packer)s, %d,") in flat(text)
+    assert flat("Ask Åse (Åse) %s →") in flat(text)
+
+
 def test_date_in_the_customers_locale():
     assert "14. marts 2026" in page_text(render_card(make_card(language="da-DK")))
     assert "14. März 2026" in page_text(render_card(make_card(language="de")))
@@ -163,14 +194,19 @@ def test_date_in_the_customers_locale():
 def test_failing_element_leaves_its_slot_empty(monkeypatch, caplog):
     from greetings.cards.renderer import elements
 
-    def broken(canvas, box, card):
-        canvas.saveState()
-        raise RuntimeError("Søren")
+    def broken(page, box, card):
+        with page.saved():
+            page.fill_colour((1, 0, 0))
+            page.text(40, 200, [("Half drawn", fonts.TEXT)], 12)
+            raise RuntimeError("Søren")
 
     monkeypatch.setattr(elements, "draw_greeting", broken)
     pdf = render_card(make_card())
-    assert "Kære Søren," in page_text(pdf)
+    text = page_text(pdf)
+    assert "Kære Søren," in text and "Half drawn" not in text
+    assert "Tak for din ordre" not in text  # the greeting's slot is empty
     assert "greeting failed" in caplog.text and "Søren" not in caplog.text
+    assert "1 0 0 rg" not in _content(pdf)
 
 
 def test_broken_logo_is_skipped():

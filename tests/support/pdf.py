@@ -26,3 +26,25 @@ def decode_qr(image) -> list[str]:
 def flat(text: str) -> str:
     """Drop all whitespace, so words wrapped over lines still compare equal."""
     return "".join(text.split())
+
+
+def qpdf_check(pdf: bytes, tmp_path) -> str:
+    """Run `qpdf --check` on the PDF; return its report, failing on any error or warning.
+
+    Skips without qpdf (Debian's `qpdf`), except in CI where a missing qpdf fails.
+    """
+    import shutil
+    import subprocess
+
+    from tests.conftest import need
+
+    need(shutil.which("qpdf") is not None, "qpdf is not installed (apt-get install qpdf)")
+    path = tmp_path / "checked.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    report = done.stdout + done.stderr
+    # qpdf exits 0 when clean, 3 with warnings, 2 with errors: only a clean file passes.
+    assert done.returncode == 0 and "WARNING" not in report, report
+    assert "No syntax or stream encoding errors found" in report, report
+    return report

@@ -1,18 +1,35 @@
-"""The greeting insert: a pure PDF renderer (no Flask, no database).
+"""The greeting card as PDF: a pure renderer (plain values in, PDF bytes out).
 
-Public API: CardData, render_card, render_wave, prepare_signature,
-SignatureRejected, qr_version, drawable_name, PROFILES; for uploads: admit_image,
-ImageRejected (SignatureRejected is one), prepare_logo; the brand's choices: THEMES,
-DEFAULT_THEME.
+It knows nothing of Flask, the database or the configuration, and keeps no words of
+its own: the app (greetings.cards.service) fills a CardData, words included, and the
+renderer draws it. tests/cards/test_fence.py holds it to that.
+
+Public API:
+- CardData, CardWords: what one card shows (frozen dataclasses of plain values).
+- render_card(data) -> bytes: one card as a one-page PDF.
+- render_wave(items) -> bytes: many cards in one PDF, one page each, fonts and images
+  embedded once.
+- PROFILES: the page profiles by name (a6, a5, a4, letter, thermal4x6).
+- drawable_name(name) -> str | None: the name as the card would print it, or None when
+  the card's fonts cannot draw it (the card then uses the neutral salutation).
+- qr_version(url) -> int: the QR version a URL gives (its size on the card).
+- prepare_signature(raw) -> (png, 1-bit png), SignatureRejected: clean a signature upload.
+- admit_image(raw), ImageRejected (SignatureRejected is one), prepare_logo: uploads are
+  checked for size, pixels and type before they are decoded.
+- THEMES, DEFAULT_THEME: the card's designs by name (the brand's choice, CardData.theme).
+
+Inside: pdf.py (the small PDF writer, the only place that writes PDF syntax), qr.py
+(QR symbols as `qrcode` makes them, faster), elements.py (one draw function per element),
+layouts.py (profiles as data), fonts.py, images.py, masks.py, signatures.py, render.py.
 """
 
 from .fonts import drawable_name
 from .images import ImageRejected, admit_image, prepare_logo
 from .layouts import DEFAULT_THEME, PROFILES, THEMES
 from .qr import qr_version
-from .render import CardData, render_card, render_wave
+from .render import CardData, CardWords, render_card, render_wave
 from .signatures import SignatureRejected, prepare_signature
 
-__all__ = ["CardData", "render_card", "render_wave", "prepare_signature",
+__all__ = ["CardData", "CardWords", "render_card", "render_wave", "prepare_signature",
            "SignatureRejected", "qr_version", "drawable_name", "PROFILES",
            "admit_image", "ImageRejected", "prepare_logo", "THEMES", "DEFAULT_THEME"]

@@ -1,8 +1,9 @@
-"""One draw function per element of the card: draw_<kind>(canvas, box, card).
+"""One draw function per element of the card: draw_<kind>(page, box, card).
 
-`canvas` is the pdf.Page being drawn; `card` is the prepared content of one insert
-(render.Card). A draw function that fails is caught by render.draw_page, which logs
-and leaves the slot empty.
+`page` is the pdf.Page being drawn (its methods are the only way to put marks on it);
+`box` is the element's layouts.Box; `card` is the prepared content of one card
+(render.Card). A draw function that fails is caught by render.draw_page, which drops
+what it drew, logs, and leaves the slot empty.
 """
 
 from __future__ import annotations
@@ -11,48 +12,48 @@ import hashlib
 import io
 import logging
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from PIL import Image
 from reportlab.lib.units import mm
 
-from . import fonts, qr
+from . import fonts, pdf, qr
 from .fonts import fit_line, fit_lines
 
 log = logging.getLogger(__name__)
 
 
-def _colour(canvas, card, box) -> None:
-    canvas.fill(card.profile.palette[box.colour])
+def _colour(page, card, box) -> None:
+    page.fill_colour(card.profile.palette[box.colour])
 
 
-def _draw_lines(canvas, box, card, lines, size) -> None:
+def _draw_lines(page, box, card, lines, size) -> None:
     """Draw fitted lines top-down inside the box, aligned as the box says."""
     x, bottom, w, h = box.rect(card.profile.height_mm)
-    _colour(canvas, card, box)
+    _colour(page, card, box)
     step = size * box.leading
     # The first baseline sits one ascent (~0.8 em for DejaVu) below the box top.
     y = bottom + h - size * 0.95
     for parts, width in lines:
         if parts:
             dx = {"center": (w - width) / 2, "right": w - width}.get(box.align, 0)
-            canvas.text(x + dx, y, parts, size)
+            page.text(x + dx, y, parts, size)
         y -= step
 
 
-def _text(canvas, box, card, text, font_chain=(fonts.TEXT, fonts.CJK)) -> None:
+def _text(page, box, card, text, font_chain=(fonts.TEXT, fonts.CJK)) -> None:
     size, lines = fit_lines(text, box, font_chain)
-    _draw_lines(canvas, box, card, lines, size)
+    _draw_lines(page, box, card, lines, size)
 
 
-def draw_logo(canvas, box, card) -> None:
+def draw_logo(page, box, card) -> None:
     """Draw the brand logo centred in its box; no logo, no drawing."""
     if card.logo is not None:
-        place_image(canvas, card.logo, box, card.profile.height_mm, box.align)
+        place_image(page, card.logo, box, card.profile.height_mm, box.align)
 
 
-def draw_brand(canvas, box, card) -> None:
+def draw_brand(page, box, card) -> None:
     """Draw the brand name in letter-spaced capitals; larger, in ink, when there is no logo."""
     if card.logo is None:
         box = replace(box, size=box.size * 2.2, y=box.y - 12, h=box.h + 12, colour="ink")
@@ -64,60 +65,60 @@ def draw_brand(canvas, box, card) -> None:
     size = min(box.size, w / max(1e-6, unit + track * max(0, len(name) - 1)),
                h / (fonts.ASCENT + fonts.DESCENT))
     total = unit * size + size * track * max(0, len(name) - 1)
-    _colour(canvas, card, box)
-    canvas.text(x + (w - total) / 2, bottom + fonts.DESCENT * size, parts, size,
+    _colour(page, card, box)
+    page.text(x + (w - total) / 2, bottom + fonts.DESCENT * size, parts, size,
                 char_space=size * track)
 
 
-def draw_rule(canvas, box, card) -> None:
+def draw_rule(page, box, card) -> None:
     """Draw a short hairline that separates the brand from the letter."""
     x, bottom, w, h = box.rect(card.profile.height_mm)
-    canvas.line(x, bottom, x + w, bottom, max(h, 0.35), card.profile.palette[box.colour])
+    page.line(x, bottom, x + w, bottom, max(h, 0.35), card.profile.palette[box.colour])
 
 
-def draw_salutation(canvas, box, card) -> None:
+def draw_salutation(page, box, card) -> None:
     """Draw "Dear Søren," shrunk to fit, wrapping onto a second line only if it must."""
-    _text(canvas, box, card, card.salutation)
+    _text(page, box, card, card.salutation)
 
 
-def draw_greeting(canvas, box, card) -> None:
+def draw_greeting(page, box, card) -> None:
     """Draw the greeting text, paragraphs kept, shrunk until it fits its box."""
-    _text(canvas, box, card, card.greeting_text)
+    _text(page, box, card, card.greeting_text)
 
 
-def draw_packer_line(canvas, box, card) -> None:
+def draw_packer_line(page, box, card) -> None:
     """Draw the packer's own line in quotes, if they wrote one."""
     if card.packer_line:
-        _text(canvas, box, card, card.packer_line)
+        _text(page, box, card, card.packer_line)
 
 
-def draw_signature(canvas, box, card) -> None:
+def draw_signature(page, box, card) -> None:
     """Draw the signature image, or the packer's name in the handwriting face."""
     if card.signature is not None:
-        place_image(canvas, card.signature, box, card.profile.height_mm, "left")
+        place_image(page, card.signature, box, card.profile.height_mm, "left")
         return
     name = card.packer_name
     if not name:
         return
     size, parts, width = fit_line(name, box, (fonts.SCRIPT, fonts.TEXT, fonts.CJK))
     x, bottom, w, h = box.rect(card.profile.height_mm)
-    _colour(canvas, card, box)
+    _colour(page, card, box)
     # Script capitals rise high and descenders hang low: sit the baseline at ~30 %.
-    canvas.text(x + 1 * mm, bottom + h * 0.3, parts, size)
+    page.text(x + 1 * mm, bottom + h * 0.3, parts, size)
 
 
-def draw_signoff(canvas, box, card) -> None:
+def draw_signoff(page, box, card) -> None:
     """Draw "Packed by Åse" and the date under the signature."""
-    _text(canvas, box, card, card.signoff)
+    _text(page, box, card, card.signoff)
 
 
-def draw_qr(canvas, box, card) -> None:
+def draw_qr(page, box, card) -> None:
     """Draw the feedback URL as vector modules with a 4-module quiet zone.
 
     Modules are whole printer dots on thermal profiles, so every bar prints the same
     width and the code still scans at 203 dpi; one rectangle per run of dark modules.
     """
-    n, rows = card.qr
+    n, runs = card.qr
     x, bottom, w, h = box.rect(card.profile.height_mm)
     total = n + 2 * qr.QUIET
     cell = min(w, h) / total
@@ -130,23 +131,19 @@ def draw_qr(canvas, box, card) -> None:
         bottom = round(bottom / dot_pt) * dot_pt
     else:
         x = x + w - total * cell
-    # Work in module units: every coordinate is a small integer, so the page stream
-    # stays short ("3 7 5 re") and one fill paints all runs without seams. The
-    # operators are written directly: reportlab's path API formats each float alone.
-    ops = [f"{start} {n - 1 - r} {length} 1 re" for r, start, length in qr.dark_rects(rows, n)]
-    canvas.code.append(f"q 0 g {cell:.4f} 0 0 {cell:.4f} {x + qr.QUIET * cell:.3f} "
-                        f"{bottom + qr.QUIET * cell:.3f} cm\n" + "\n".join(ops) + "\nf Q")
+    # In module units every coordinate is a small integer: one rectangle per dark run.
+    page.fill_runs(x + qr.QUIET * cell, bottom + (qr.QUIET + n) * cell, cell, runs)
 
 
-def draw_qr_caption(canvas, box, card) -> None:
+def draw_qr_caption(page, box, card) -> None:
     """Draw "Tell Åse how we did" beside the code."""
-    _text(canvas, box, card, card.caption)
+    _text(page, box, card, card.caption)
 
 
-def draw_qr_url(canvas, box, card) -> None:
+def draw_qr_url(page, box, card) -> None:
     """Draw the URL under the code for those who cannot scan."""
     size, parts, width = fit_line(card.feedback_url, box, (fonts.TEXT,))
-    _draw_lines(canvas, box, card, [(parts, width)], size)
+    _draw_lines(page, box, card, [(parts, width)], size)
 
 
 # --- images, embedded once per document ---------------------------------------------
@@ -155,21 +152,8 @@ def draw_qr_url(canvas, box, card) -> None:
 MAX_IMAGE_PX = (1080, 360)  # 2x of ~300 dpi in the A6 logo box; more adds only bytes
 
 
-@dataclass(frozen=True)
-class EncodedImage:
-    """An image already compressed for PDF: colour samples, optional soft mask, or a stencil."""
-
-    key: str
-    width: int
-    height: int
-    colour_space: str
-    data: bytes
-    smask: bytes | None = None
-    stencil: bool = False
-
-
 @lru_cache(maxsize=256)
-def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -> EncodedImage:
+def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -> pdf.Image:
     """Decode and compress an image once per process (logos and signatures repeat).
 
     tint: draw the image's alpha in this RGB colour (signatures); stencil: a 1-bit mask
@@ -182,7 +166,7 @@ def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -
         flat = Image.new("L", im.size, 255)
         flat.paste(im.convert("RGBA"), mask=im.convert("RGBA").getchannel("A"))
         data = zlib.compress(flat.convert("1").tobytes(), 9)
-        return EncodedImage(key, im.width, im.height, "", data, stencil=True)
+        return pdf.Image(key, im.width, im.height, "", data, stencil=True)
     rgba = im.convert("RGBA")
     factor = max(1, -(-rgba.width // MAX_IMAGE_PX[0]), -(-rgba.height // MAX_IMAGE_PX[1]))
     if factor > 1:
@@ -194,14 +178,14 @@ def encode_image(png: bytes, tint: tuple | None = None, stencil: bool = False) -
     else:
         rgb = rgba.convert("RGB")
     smask = None if alpha.getextrema() == (255, 255) else zlib.compress(alpha.tobytes(), 9)
-    return EncodedImage(key, rgba.width, rgba.height, "DeviceRGB",
-                        zlib.compress(rgb.tobytes(), 9), smask)
+    return pdf.Image(key, rgba.width, rgba.height, "DeviceRGB",
+                     zlib.compress(rgb.tobytes(), 9), smask)
 
 
-def place_image(canvas, image: EncodedImage, box, page_h_mm: float, align: str) -> None:
+def place_image(page, image: pdf.Image, box, page_h_mm: float, align: str) -> None:
     """Draw the image as large as fits the box, keeping its proportions."""
     x, bottom, w, h = box.rect(page_h_mm)
     scale = min(w / image.width, h / image.height)
     iw, ih = image.width * scale, image.height * scale
     x += {"center": (w - iw) / 2, "right": w - iw}.get(align, 0)
-    canvas.image(image, x, bottom + (h - ih) / 2, iw, ih)
+    page.image(image, x, bottom + (h - ih) / 2, iw, ih)

@@ -38,7 +38,7 @@ class Box:
     min_size: float = 6.0       # shrink-to-fit never goes below this (then it wraps)
 
     def rect(self, page_h_mm: float) -> tuple[float, float, float, float]:
-        """Return (x, bottom, width, height) in points for reportlab's bottom-up coordinates."""
+        """Return (x, bottom, width, height) in PDF points, from the page's bottom-left corner."""
         return (self.x * mm, (page_h_mm - self.y - self.h) * mm, self.w * mm, self.h * mm)
 
 

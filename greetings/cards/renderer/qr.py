@@ -1,16 +1,22 @@
-"""QR symbols for the feedback URL: `qrcode`'s encoding rules, laid out with integers.
+"""QR symbols for the feedback URL: the symbol `qrcode` makes, built with integers.
 
-`qrcode` spends most of its ~4 ms per symbol in pure-Python loops: one call per bit
-into its bit buffer, polynomial objects for Reed-Solomon, and the whole layout done
-eight times to choose the mask. Here `qrcode` still segments the data and supplies
-its tables (RS blocks, mode lengths, mask functions, function patterns, computed once
-per version), while the bits are packed into Python ints, the error correction is a
-table-driven LFSR on one int, the codeword bits are scattered onto the symbol by one
-precomputed itemgetter, and the whole symbol is one int: each of the eight masks is
-one XOR, scored with the ISO 18004 penalty rules by bit operations on that int (a
-pattern along a row or column is an AND of shifted copies). The symbol is identical
-to `qrcode`'s for the same mask (tests/cards/test_qr.py checks it), and the work
-does not depend on caching URLs.
+Why not call `qrcode` itself: it spends ~7 ms per symbol in pure-Python loops (one
+call per bit into its bit buffer, polynomial objects for Reed-Solomon, the whole
+layout done and scored eight times to choose the mask), several times the rest of
+the card. Here `qrcode` still segments the data and supplies its tables (RS blocks,
+mode lengths, mask functions, function patterns, computed once per version), while
+the bits are packed into Python ints, the error correction is a table-driven LFSR on
+one int, the codeword bits are scattered onto the symbol by one precomputed
+itemgetter, and the whole symbol is one int: each of the eight masks is one XOR.
+
+The mask is chosen as `qrcode` chooses it (QRCode.best_mask_pattern): each masked
+symbol is scored with format and version areas left light, by ISO 18004's four
+penalty rules exactly as `qrcode.util.lost_point` counts them, and the first lowest
+score wins. The scoring is bit-parallel (a pattern along a row or column is an AND
+of shifted copies of the matrix int). tests/cards/test_qr.py checks `penalty`
+against `lost_point` on random matrices, and the chosen mask and the whole symbol
+against `qrcode`'s on thousands of generated URLs. The work does not depend on
+caching URLs. `qrcode`'s internals are used, so its major version is pinned.
 """
 
 from __future__ import annotations
@@ -42,39 +48,39 @@ class _Bits:
         return self.length
 
 
-def qr_matrix(url: str) -> tuple[int, tuple[int, ...]]:
-    """Return (size, rows) without quiet zone; in each row, bit (size - 1 - c) is column c."""
-    n, rows, _mask = build(url)
-    return n, rows
-
-
 def build(url: str) -> tuple[int, tuple[int, ...], int]:
-    """Return (size, rows, mask) for the URL at error correction M, the best mask chosen."""
+    """Return (size, rows, mask) for the URL at error correction M, the best mask chosen.
+
+    Rows have no quiet zone; in each row, bit (size - 1 - c) is column c.
+    """
+    n, text, mask = _symbol(url)
+    return n, tuple(int(text[i: i + n], 2) for i in range(0, n * n, n)), mask
+
+
+def qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """Return (size, runs) for drawing: (row, start column, length) of every dark run.
+
+    Rows count from the top, without quiet zone; the same symbol as build(url).
+    """
+    n, text, _mask = _symbol(url)
+    lined = "2".join([text[i: i + n] for i in range(0, n * n, n)])  # no run spans two rows
+    return n, [(start // (n + 1), start % (n + 1), end - start)
+               for start, end in map(re.Match.span, _RUN.finditer(lined))]
+
+
+def _symbol(url: str) -> tuple[int, str, int]:
+    """(size, the symbol as a row-major string of 0 and 1, mask), the mask as qrcode's."""
     segments = _payload(_segments(url))
     version = _version(segments)
     layout = _layout(version)
     data = layout.place(_codewords(version, segments))
-    best = None
-    for mask in range(8):
-        # The whole symbol is one integer (row-major, row 0 first): masking is one XOR.
-        matrix = layout.function | (data ^ layout.masks[mask]) | layout.fmt[mask]
-        score = penalty(matrix, layout.n)
-        if best is None or score < best[0]:
-            best = (score, matrix, mask)
-    n, text = layout.n, format(best[1], f"0{layout.n ** 2}b")
-    return n, tuple(int(text[i: i + n], 2) for i in range(0, n * n, n)), best[2]
-
-
-def dark_runs(row: int, n: int) -> list[tuple[int, int]]:
-    """Return (start column, length) of each horizontal run of dark modules in the row."""
-    return [(m.start(), m.end() - m.start()) for m in _RUN.finditer(format(row, f"0{n}b"))]
-
-
-def dark_rects(rows: tuple[int, ...], n: int) -> list[tuple[int, int, int]]:
-    """Return (row, start column, length) of every dark run, scanning all rows at once."""
-    text = "2".join(format(row, f"0{n}b") for row in rows)  # "2": no run spans two rows
-    return [(start // (n + 1), start % (n + 1), end - start)
-            for start, end in map(re.Match.span, _RUN.finditer(text))]
+    n = layout.n
+    # The whole symbol is one integer (row-major, row 0 first): masking is one XOR.
+    # Scored as qrcode scores it: format, version and dark module still light.
+    scores = [penalty(layout.scored | (data ^ layout.masks[mask]), n) for mask in range(8)]
+    mask = scores.index(min(scores))  # the first lowest, as qrcode keeps it
+    matrix = layout.function | (data ^ layout.masks[mask]) | layout.fmt[mask]
+    return n, format(matrix, f"0{n * n}b"), mask
 
 
 @lru_cache(maxsize=256)
@@ -90,16 +96,16 @@ def _fits(n: int, width: int, step: int) -> int:
     return sum(((1 << n) - 1) << (n * (n - 1 - r)) for r in range(n - width + 1))
 
 
-def _line_penalty(m: int, n: int, step: int) -> int:
+def _line_penalty(m: int, n: int, step: int, same: int) -> int:
     """Rules N1 (runs of 5+ equal modules) and N3 (1:1:3:1:1 beside 4 light) along one axis.
 
     Bit-parallel: `x << k * step` brings the cell k further along the line to each cell,
     so a pattern is an AND of shifted copies, and `_fits` drops windows that would run
-    off the end of a line (or wrap into the next row).
+    off the end of a line (or wrap into the next row). `same`: the cells equal to the
+    next cell along the axis.
     """
     s1, s2, s3, s4 = step, 2 * step, 3 * step, 4 * step
     light = ~m & _fits(n, 1, step)
-    same = ~(m ^ (m << s1)) & _fits(n, 2, step)         # equal to the next cell
     five = same & (same << s1) & (same << s2) & (same << s3)  # a window of 5 equal cells
     # A run of L >= 5 has L - 4 such windows and scores L - 2: add 2 per run start.
     n1 = five.bit_count() + 2 * (five & ~(same >> s1)).bit_count()
@@ -115,22 +121,30 @@ def _line_penalty(m: int, n: int, step: int) -> int:
 
 
 def penalty(matrix: int, n: int) -> int:
-    """Score a masked symbol (row-major matrix int) with the ISO 18004 penalty rules.
+    """Score an n x n matrix (row-major int) as qrcode.util.lost_point scores its modules.
 
-    Lower is better. Scored with bit operations on the whole symbol: no per-module loop.
+    ISO 18004's rules: N1 runs of 5+ equal modules, N2 3 points per 2x2 block of one
+    colour, N3 1:1:3:1:1 beside 4 light modules, N4 10 points per whole 5 % step of
+    the dark share away from 50 %. Lower is better. Bit operations on the whole
+    matrix: no per-module loop.
     """
-    score = _line_penalty(matrix, n, 1) + _line_penalty(matrix, n, n)
-    # N2, as scored since the first version: a module equal to the one below it and
-    # to the one on its left (matrix << n brings the row below, >> 1 the left cell).
-    same = ~(matrix ^ (matrix << n)) & ~(matrix ^ (matrix >> 1)) & _n2_cells(n)
-    score += 3 * same.bit_count()
-    dark = matrix.bit_count()
-    return score + 10 * (abs(dark * 100 // (n * n) - 50) // 5)
+    # matrix << 1 brings each cell's right neighbour to it, matrix << n the one below.
+    right = ~(matrix ^ (matrix << 1)) & _fits(n, 2, 1)   # equal to the right, c < n - 1
+    below = ~(matrix ^ (matrix << n)) & _fits(n, 2, n)   # equal to the one below, r < n - 1
+    score = _line_penalty(matrix, n, 1, right) + _line_penalty(matrix, n, n, below)
+    # N2: a cell equal to its right and lower neighbours, whose lower neighbour equals
+    # its own right neighbour, is the top-left corner of a one-colour 2x2 block.
+    score += 3 * (right & below & (right << n)).bit_count()
+    return score + dark_penalty(matrix.bit_count(), n)
 
 
-def _n2_cells(n: int) -> int:
-    """Cells (r, c) with r < n - 1 and c > 0, as matrix bits: where rule N2 looks."""
-    return _fits(n, 2, n) & _fits(n, 2, 1) >> 1
+def dark_penalty(dark: int, n: int) -> int:
+    """Rule N4: 10 points per whole 5 % step of the dark share away from 50 %.
+
+    qrcode computes int(abs(dark / n² * 100 - 50) / 5) in floating point; this integer
+    form gives the same for every dark count of every QR size (tested).
+    """
+    return 10 * (abs(20 * dark - 10 * n * n) // (n * n))
 
 
 def _segments(url: str) -> list:
@@ -246,6 +260,9 @@ class _Layout:
             probe.setup_position_probe_pattern(row, col)
         probe.setup_position_adjust_pattern()
         probe.setup_timing_pattern()
+        # What qrcode scores a mask on: the function patterns with the version
+        # information still light (its "test" layout); format bits come later.
+        self.scored = _matrix_bits(probe.modules)
         if version >= 7:
             probe.setup_type_number(False)
         self.function = _matrix_bits(probe.modules)

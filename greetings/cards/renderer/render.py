@@ -17,28 +17,37 @@ from . import elements, fonts, layouts, pdf, qr
 
 log = logging.getLogger(__name__)
 
-SALUTATION = {"en": ("Dear {name},", "Dear customer,"), "da": ("Kære {name},", "Kære kunde,"),
-              "de": ("Hallo {name},", "Hallo,"), "sv": ("Hej {name},", "Hej,"),
-              "nb": ("Kjære {name},", "Kjære kunde,")}
-CAPTION = {"en": "Tell {packer} how we did", "da": "Fortæl {packer}, hvad du synes",
-           "de": "Sag {packer}, wie es dir gefällt", "sv": "Berätta för {packer} vad du tycker",
-           "nb": "Fortell {packer} hva du synes"}
-PACKED_BY = {"en": "Packed by {packer}", "da": "Pakket af {packer}", "de": "Gepackt von {packer}",
-             "sv": "Packad av {packer}", "nb": "Pakket av {packer}"}
-QUOTES = {"en": "“{}”", "da": "»{}«", "de": "„{}“", "sv": "”{}”", "nb": "«{}»"}
 SIGNATURE_INK = layouts.PALETTE["signature"]
 
 
 @dataclass(frozen=True)
+class CardWords:
+    """The words a card prints around its data, already in the card's language.
+
+    The renderer keeps no words of its own: the app takes these from its gettext
+    catalogs (greetings.cards.service.card_words), where a translator finds them.
+    Placeholders are python-format as in the catalogs; the renderer fills them only
+    after checking that the name can be drawn.
+    """
+
+    salutation: str            # "Dear %(name)s,"
+    neutral_salutation: str    # "Dear customer,": no first name, or one the fonts can't draw
+    caption: str               # "Tell %(packer)s how we did", beside the QR code
+    signoff: str               # "Packed by %(packer)s", under the signature
+    quote: str                 # "“%(line)s”": the packer's own line in the language's quotes
+
+
+@dataclass(frozen=True)
 class CardData:
-    """Everything one insert shows, as plain values (the renderer reads nothing else)."""
+    """Everything one card shows, as plain values (the renderer reads nothing else)."""
 
     brand_name: str
     feedback_url: str
     packer_display_name: str
     greeting_text: str                 # already rendered from the language's template
     date: datetime.date
-    language: str = "en"               # "da", "da-DK", "nb_NO"...; unknown ones print in English
+    words: CardWords                   # the card's own words, in the card's language
+    language: str = "en"               # for the date: "da", "da-DK", "nb_NO"... (else English)
     first_name: str | None = None      # None or undrawable: the neutral salutation
     logo: bytes | None = None          # PNG (or any Pillow-readable image)
     packer_line: str | None = None     # the packer's own line, printed in quotes
@@ -46,9 +55,6 @@ class CardData:
     signature_1bit: bytes | None = None    # its 1-bit variant, used on thermal profiles
     profile: str = "a6"                # a6 | a5 | a4 | letter | thermal4x6
     theme: str = layouts.DEFAULT_THEME  # a name of layouts.THEMES (the brand's choice)
-    salutation: str | None = None      # override with {name}, e.g. "Hi {name},"
-    neutral_salutation: str | None = None  # override for a name we cannot (or need not) print
-    qr_caption: str | None = None      # override with {packer}
 
 
 @dataclass(frozen=True)
@@ -57,14 +63,14 @@ class Card:
 
     profile: layouts.Profile
     brand_name: str
-    logo: elements.EncodedImage | None
+    logo: pdf.Image | None
     salutation: str
     greeting_text: str
     packer_line: str | None
     packer_name: str
-    signature: elements.EncodedImage | None
+    signature: pdf.Image | None
     signoff: str
-    qr: tuple[int, tuple[int, ...]]
+    qr: tuple[int, list[tuple[int, int, int]]]   # size, dark runs (qr.qr_runs)
     caption: str
     feedback_url: str
 
@@ -78,19 +84,27 @@ def format_day(day: datetime.date, locale: str | None) -> str:
     return format_date(day, format="long", locale=loc)
 
 
-def _salutation(data: CardData, lang: str) -> str:
-    named, neutral = SALUTATION[lang]
+def _fill(text: str, key: str, value: str) -> str:
+    """Put value into text's %(key)s placeholder; "%%" reads as "%", nothing else is parsed.
+
+    Unlike `text % values`, a translation with a stray "%" can never raise here.
+    """
+    if "%%" not in text:
+        return text.replace(f"%({key})s", value)
+    return value.join(part.replace("%%", "%") for part in text.split(f"%({key})s"))
+
+
+def _salutation(data: CardData) -> str:
     name = fonts.drawable_name(data.first_name)
     if name is None:
         if data.first_name:
             # Privacy: say that it happened, never whose name it was.
-            log.info("insert: first name not drawable with our fonts; neutral salutation (%s)",
-                     lang)
-        return data.neutral_salutation or neutral
-    return (data.salutation or named).replace("{name}", name)
+            log.info("card: first name not drawable with our fonts; neutral salutation")
+        return data.words.neutral_salutation
+    return _fill(data.words.salutation, "name", name)
 
 
-def _image(png: bytes | None, what: str, **kwargs) -> elements.EncodedImage | None:
+def _image(png: bytes | None, what: str, **kwargs) -> pdf.Image | None:
     if not png:
         return None
     try:
@@ -101,10 +115,9 @@ def _image(png: bytes | None, what: str, **kwargs) -> elements.EncodedImage | No
 
 
 def prepare(data: CardData) -> Card:
-    """Resolve an CardData into a Card: texts localised, names checked, images encoded."""
+    """Resolve CardData into a Card: names checked and put into the words, images encoded."""
     fonts.register_fonts()
     profile = layouts.profile(data.profile)
-    lang = card_language(data.language)
     packer = fonts.strip_decoration(clean_line(data.packer_display_name))
     thermal = profile.thermal
     if thermal:
@@ -116,15 +129,15 @@ def prepare(data: CardData) -> Card:
         profile=profile,
         brand_name=clean_line(data.brand_name),
         logo=_image(data.logo, "logo", stencil=thermal),
-        salutation=_salutation(data, lang),
+        salutation=_salutation(data),
         greeting_text=data.greeting_text.strip(),
-        packer_line=QUOTES[lang].format(line) if line else None,
+        packer_line=_fill(data.words.quote, "line", line) if line else None,
         packer_name=packer,
         signature=signature,
-        signoff=PACKED_BY[lang].format(packer=packer) + "\n" + format_day(data.date,
-                                                                           data.language),
-        qr=qr.qr_matrix(data.feedback_url),
-        caption=(data.qr_caption or CAPTION[lang]).replace("{packer}", packer) + " →",
+        signoff=_fill(data.words.signoff, "packer", packer) + "\n" + format_day(data.date,
+                                                                                data.language),
+        qr=qr.qr_runs(data.feedback_url),
+        caption=_fill(data.words.caption, "packer", packer) + " →",
         feedback_url=data.feedback_url,
     )
 
@@ -132,15 +145,14 @@ def prepare(data: CardData) -> Card:
 def draw_page(page: pdf.Page, card: Card) -> None:
     """Draw every element of the card's profile; a failing element leaves its slot empty."""
     for box in card.profile.boxes:
-        mark, depth = len(page.code), page.depth
+        mark = page.checkpoint()
         try:
             getattr(elements, f"draw_{box.kind}")(page, box, card)
         except Exception as exc:
+            page.rollback(mark)   # what the failing element drew goes with it
             # Only the type: messages can quote names, and names are personal data.
-            log.error("insert element %s failed (%s); slot left empty", box.kind,
+            log.error("card element %s failed (%s); slot left empty", box.kind,
                       type(exc).__name__)
-            del page.code[mark:]   # its q operators go with it, so the state stays balanced
-            page.depth = depth
 
 
 def render_wave(items: list[CardData]) -> bytes:
