@@ -31,6 +31,12 @@ SECTIONS = {"daily": _l("Daily"), "setup": _l("Set-up"), "admin": _l("Administra
 NAV = [
     NavItem(_l("Overview"), "admin.overview"),
     NavItem(_l("Feedback"), "admin.feedback", also=("admin.hide", "admin.show")),
+    NavItem(_l("Greeting texts"), "admin.greetings", "setup",
+            also=("admin.greeting_edit", "admin.greeting_reset")),
+    NavItem(_l("Brand"), "admin.brand", "setup"),
+    NavItem(_l("Integrations"), "admin.integrations", "admin",
+            also=("admin.integration", "admin.deliveries", "admin.parked")),
+    NavItem(_l("Outbound endpoints"), "admin.endpoints", "admin", also=("admin.endpoint",)),
 ]
 
 
