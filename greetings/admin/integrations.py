@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..extensions import db
 from ..intake import manage
@@ -36,6 +36,8 @@ OUTCOME_LABELS = {
     "too_large": _l("Too large"), "not_json": _l("Not JSON"), "invalid": _l("Invalid"),
     "refused": _l("Refused"),
 }
+SECRET_REFUSED = _l("This secret cannot be used: a Standard Webhooks secret starts with "
+                    "whsec_, and a secret is listed only once.")
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
 
 
@@ -51,6 +53,13 @@ class IntegrationForm(FlaskForm):
         Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use letters, digits, - and _ only."))],
         render_kw={"maxlength": 64, "autocomplete": "off"})
     language = SelectField(_l("Language of orders that carry none"))
+    secret = StringField(_l("Secret from the shop"), validators=[Optional(), Length(max=500)],
+                         render_kw={"autocomplete": "off", "class": "input mono"})
+
+
+class SecretForm(FlaskForm):
+    secret = StringField(_l("Secret from the shop"), validators=[Optional(), Length(max=500)],
+                         render_kw={"autocomplete": "off", "class": "input mono"})
 
 
 class LanguageForm(FlaskForm):
@@ -74,13 +83,17 @@ def integrations():
         try:
             found, secret = manage.create_integration(
                 form.slug.data, form.kind.data, form.language.data,
-                current_app.config["DEFAULT_LANGUAGE"])
-        except IntegrationRefused:
+                current_app.config["DEFAULT_LANGUAGE"], (form.secret.data or "").strip())
+        except IntegrationRefused as error:
             db.session.rollback()
-            form.slug.errors.append(_("This short name is taken. Choose another."))
+            if "taken" in str(error):
+                form.slug.errors.append(_("This short name is taken. Choose another."))
+            else:
+                form.secret.errors.append(SECRET_REFUSED)
         else:
             db.session.commit()
-            flash(_("The integration is added. Copy its secret now: it is shown only once."),
+            flash(_("The integration is added. Copy its secret now: it is shown only once.")
+                  if secret else _("The integration is added with the shop's secret."),
                   "success")
             return _integration_page(found, secret=secret), 201
     return render_template("admin/integrations.html", form=form, rows=manage.list_integrations(),
@@ -107,6 +120,7 @@ def _integration_page(found: Integration, secret: str | None = None) -> str:
     latest = db.paginate(manage.delivery_query(found.id), per_page=10, error_out=False)
     return render_template(
         "admin/integration.html", integration=found, secret=secret, url=webhook_url(found),
+        secret_form=SecretForm(),
         kinds=KIND_LABELS, fingerprint=manage.fingerprint, language_form=form,
         latest=latest.items, outcomes=OUTCOME_LABELS,
         parked=db.session.scalar(manage.parked_query(found.id).with_only_columns(
@@ -121,10 +135,16 @@ def integration_rotate(integration_id):
     if not FlaskForm().validate_on_submit():
         flash(_("Please try again."), "error")
         return redirect(url_for(".integration", integration_id=found.id))
-    secret = manage.rotate_secret(found)
+    form = SecretForm()
+    try:
+        secret = manage.rotate_secret(found, (form.secret.data or "").strip() or None)
+    except IntegrationRefused:
+        db.session.rollback()
+        flash(SECRET_REFUSED, "error")
+        return redirect(url_for(".integration", integration_id=found.id))
     db.session.commit()
-    flash(_("A new secret is added; the old one still works until you remove it. Copy the "
-            "new secret now: it is shown only once."), "success")
+    flash(_("A new secret is added; the old one still works until you remove it.") + " " + (
+        _("Copy the new secret now: it is shown only once.") if secret else ""), "success")
     return _integration_page(found, secret=secret), 201
 
 

@@ -20,12 +20,14 @@ from ..models import (
     Delivery,
     DeliveryOutcome,
     Integration,
+    IntegrationKind,
     IntegrationSecret,
     ParkedApplication,
 )
 from .integrations import IntegrationRefused, add_integration, new_secret
 from .kinds import KINDS
 from .service import PayloadInvalid
+from .signatures import is_valid_standard_secret
 from .store import DuplicateDelivery, upsert_order
 
 
@@ -57,23 +59,34 @@ def get_integration(integration_id: int) -> Integration:
     return found
 
 
-def create_integration(slug: str, kind: str, language: str,
-                       default_language: str) -> tuple[Integration, str]:
-    """Add an integration with a new secret; return it and the secret (shown once).
+def create_integration(slug: str, kind: str, language: str, default_language: str,
+                       secret: str | None = None) -> tuple[Integration, str | None]:
+    """Add an integration; return it and the secret we made (None: the given one is kept).
 
-    Raises IntegrationRefused when the slug is taken or malformed. The caller commits.
+    Shopify signs with the shop's own secret, which the admin pastes; other kinds may
+    take one we make. Raises IntegrationRefused when the slug is taken or malformed, or
+    the secret is. The caller commits.
     """
     if db.session.execute(select(Integration.id).where(Integration.slug == slug)).first():
         raise IntegrationRefused(f"{slug} is taken")
-    secret = new_secret(kind)
-    return add_integration(slug, kind, secret, language, default_language), secret
+    made = None if secret else new_secret(kind)
+    return add_integration(slug, kind, secret or made, language, default_language), made
 
 
-def rotate_secret(integration: Integration) -> str:
-    """Add a new secret beside the old ones (both valid until the old is removed)."""
-    secret = new_secret(integration.kind)
+def rotate_secret(integration: Integration, secret: str | None = None) -> str | None:
+    """Add a secret beside the old ones (both valid until the old is removed).
+
+    Returns the secret we made, or None when the given one was added. Raises
+    IntegrationRefused for a malformed or already listed secret.
+    """
+    made = None if secret else new_secret(integration.kind)
+    secret = secret or made
+    if integration.kind == IntegrationKind.STANDARD and not is_valid_standard_secret(secret):
+        raise IntegrationRefused("a standard secret is whsec_ and base64 of >= 16 bytes")
+    if secret in [item.secret for item in integration.secrets]:
+        raise IntegrationRefused("this secret is listed already")
     integration.secrets.append(IntegrationSecret(secret=secret))
-    return secret
+    return made
 
 
 def remove_secret(integration: Integration, secret_id: int) -> None:

@@ -16,7 +16,7 @@ def test_add_shows_the_secret_once_then_log_dead_letters_and_send_again(
                                                     "events": ["feedback.received"]})
     page = response.get_data(as_text=True)
     assert response.status_code == 201, page
-    secret = re.search(r'<code class="secret" id="secret">([^<]+)</code>', page).group(1)
+    secret = re.search(r'<code class="secret" id="new-secret">([^<]+)</code>', page).group(1)
     with console_app.app_context():
         endpoint = db.session.scalars(db.select(OutboundEndpoint)).one()
         endpoint_id = endpoint.id

@@ -11,7 +11,7 @@ from tests.support.webhooks import woo_headers
 
 
 def _secret(page: str) -> str:
-    return re.search(r'<code class="secret" id="secret">([^<]+)</code>', page).group(1)
+    return re.search(r'<code class="secret" id="new-secret">([^<]+)</code>', page).group(1)
 
 
 def _add(admin, slug, kind, language="en"):
@@ -115,3 +115,21 @@ def test_the_delivery_log_filters_and_parked_payloads_apply_again(console_app, a
 def test_managers_may_not_see_integrations(manager):
     assert manager.get("/admin/integrations").status_code == 403
     assert manager.get("/admin/deliveries").status_code == 403
+
+
+def test_a_shopify_integration_takes_the_shops_own_secret(console_app, admin):
+    response = admin.post("/admin/integrations", data={
+        "slug": "shop", "kind": "shopify", "language": "da", "secret": "shpss_from_the_shop_1234"})
+    assert response.status_code == 201
+    assert 'id="new-secret"' not in response.get_data(as_text=True)   # nothing new to copy
+    with console_app.app_context():
+        found = db.session.scalars(db.select(Integration)).one()
+        assert [item.secret for item in found.secrets] == ["shpss_from_the_shop_1234"]
+        integration_id = found.id
+    admin.post(f"/admin/integrations/{integration_id}/rotate",
+               data={"secret": "shpss_the_next_one_5678"})
+    with console_app.app_context():
+        assert len(db.session.get(Integration, integration_id).secrets) == 2
+    refused = admin.post("/admin/integrations", data={
+        "slug": "erp", "kind": "standard", "language": "da", "secret": "not-whsec"})
+    assert refused.status_code == 422 and 'id="secret-error"' in refused.get_data(as_text=True)
