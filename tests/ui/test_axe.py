@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.ui.tour import build_world, console_tour, customer_tour, start_server, station_tour
+from tests.ui.tour import (
+    build_world,
+    console_tour,
+    customer_tour,
+    setup_tour,
+    start_server,
+    station_tour,
+)
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 
@@ -65,4 +72,11 @@ def test_console_pages(browser, world):
 def test_station_pages(browser, world):
     found, seen = walk(station_tour, browser, world)
     assert {"station-sign-in", "station-scan", "station-setup"} <= set(seen)
+    assert found == {}
+
+
+def test_console_setup_pages(browser, world):
+    found, seen = walk(setup_tour, browser, world)
+    assert {"console-greeting-edit", "console-brand", "console-integration-added",
+            "console-endpoint-added", "console-parked"} <= set(seen)
     assert found == {}
