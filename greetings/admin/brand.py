@@ -49,6 +49,9 @@ LOGO_REASONS = {
     "animated": _l("The logo is animated; please upload a still PNG or JPEG."),
     "blank": _l("The logo image is blank: every pixel is transparent."),
 }
+# The renderer's themes by name, in the page's language; a theme added to the renderer
+# shows with its own (English) label until it is named here.
+THEME_LABELS = {"classic": _l("Classic")}
 FIELD_ERRORS = {
     "name": _l("Keep the name to %(max)d characters or fewer.", max=NAME_MAX),
     "accent": _l("Write a colour as #rrggbb, for example #0b57a4."),
@@ -84,7 +87,8 @@ def _before_csrf(state):
 def _form() -> BrandForm:
     brand, base = current_brand(), defaults()
     form = BrandForm()
-    form.theme.choices = [(key, _(label)) for key, label in THEMES.items()]
+    form.theme.choices = [(key, str(THEME_LABELS.get(key, label)))
+                          for key, label in THEMES.items()]
     if request.method == "GET":
         chosen = brand.from_console
         form.name.data = brand.name if "name" in chosen else ""

@@ -2,8 +2,11 @@
 # ruff: noqa: F811 (pytest fixtures imported from tests/admin/console_support.py)
 
 import io
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from greetings.cards.brand import current_brand
@@ -105,3 +108,20 @@ def test_managers_change_the_brand_and_every_app_server_shows_it_at_once(tmp_pat
     finally:
         for app in (first, second):
             list(serve(app))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=600), st.text(max_size=12), st.text(max_size=600))
+def test_any_brand_text_is_cleaned_or_refused_clearly(name, accent, review_url):
+    from greetings.cards.brand import BrandRefused, clean_accent, clean_name, clean_review_url
+
+    for clean, value in ((clean_name, name), (clean_accent, accent),
+                         (clean_review_url, review_url)):
+        try:
+            cleaned = clean(value)
+        except BrandRefused as refused:
+            assert refused.errors and refused.errors[0]["field"]
+        else:
+            # One line without control characters (what a page or a card can show).
+            assert cleaned is None or not any(
+                unicodedata.category(char) == "Cc" for char in cleaned)
