@@ -1,4 +1,4 @@
-"""From a shipment in the database to the plain data the card renderer draws.
+"""From a card in the database to the plain data the card renderer draws.
 
 `build_card` is the one place that reads the database and configuration for a card,
 and `card_words` the one place that takes the card's words from the gettext catalogs;
@@ -10,7 +10,7 @@ from datetime import date
 import flask_babel
 from flask import current_app
 
-from ..models import Shipment
+from ..models import Card
 from ..text import card_language
 from .brand import brand_logo, current_brand
 from .greeting_texts import greeting_for_card
@@ -50,10 +50,10 @@ def card_words(language: str) -> CardWords:
     return words
 
 
-def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
-    """Gather everything one card shows from the shipment, its order and its packer."""
+def build_card(card: Card, profile: str | None = None) -> CardData:
+    """Gather everything one card shows from the card, its order and the packer named on it."""
     config, brand = current_app.config, current_brand()
-    order, packer = shipment.order, shipment.packer
+    order, packer = card.shipment.order, card.packer
     language = card_language(order.language)
     # A name the card's fonts cannot draw must not reach the text either.
     values = dict(first_name=drawable_name(order.first_name) or "", packer=packer.display_name,
@@ -63,21 +63,21 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
     signature, signature_1bit = packer.usable_signature()
     return CardData(
         brand_name=brand.name, logo=brand_logo(brand), theme=brand.theme,
-        feedback_url=qr_url(shipment.feedback_token),
+        feedback_url=qr_url(card.token),
         packer_display_name=packer.display_name, greeting_text=text,
         words=card_words(language),
-        date=shipment.packed_at.date() if shipment.packed_at else date.today(),
+        date=card.created_at.date() if card.created_at else date.today(),
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
     )
 
 
-def card_pdf(shipment: Shipment, profile: str | None = None) -> bytes:
-    """Render one shipment's card."""
-    return render_card(build_card(shipment, profile))
+def card_pdf(card: Card, profile: str | None = None) -> bytes:
+    """Render one card."""
+    return render_card(build_card(card, profile))
 
 
-def wave_pdf(shipments: list[Shipment], profile: str | None = None) -> bytes:
-    """Render many shipments' cards into one PDF, in the given order."""
-    return render_wave([build_card(shipment, profile) for shipment in shipments])
+def wave_pdf(cards: list[Card], profile: str | None = None) -> bytes:
+    """Render many cards into one PDF, in the given order."""
+    return render_wave([build_card(card, profile) for card in cards])

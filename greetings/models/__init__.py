@@ -6,6 +6,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .brand import BRAND_ROW, BrandSettings
+from .cards import Card
 from .feedback import Feedback
 from .intake import (
     Delivery,
@@ -19,17 +20,16 @@ from .intake import (
 )
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
-from .packing import GreetingText, PrintMode, Shipment, Station
+from .packing import GreetingText, PrintMode, Shipment, Site, Station, station_integrations
 from .parked import ParkedApplication
 from .people import ApiToken, Packer, Role, User
 from .throttle import SignInFailure
 
 __all__ = [
-    "BRAND_ROW", "NAMING_CONVENTION", "ApiToken", "Base", "BrandSettings", "Delivery",
-    "DeliveryOutcome", "Feedback",
-    "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
-    "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "ParkedApplication",
-    "PrintMode", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Station", "User",
-    "dialect_insert", "enum_column", "utcnow",
+    "BRAND_ROW", "NAMING_CONVENTION", "ApiToken", "Base", "BrandSettings", "Card", "Delivery",
+    "DeliveryOutcome", "Feedback", "GreetingText", "Integration", "IntegrationKind",
+    "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus", "OutboundAttempt",
+    "OutboundEndpoint", "OutboundEvent", "Packer", "ParkedApplication", "PrintMode", "Role",
+    "SchedulerLease", "Shipment", "SignInFailure", "Site", "Station", "User",
+    "dialect_insert", "enum_column", "station_integrations", "utcnow",
 ]

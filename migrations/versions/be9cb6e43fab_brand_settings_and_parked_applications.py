@@ -1,7 +1,7 @@
 """the console: brand settings over the configuration; parked deliveries applied again
 
 Revision ID: be9cb6e43fab
-Revises: 0840aac9bdf2
+Revises: 5af2171f2426
 Create Date: 2026-11-30 08:24:38.842172
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'be9cb6e43fab'
-down_revision = '0840aac9bdf2'
+down_revision = '5af2171f2426'
 branch_labels = None
 depends_on = None
 
