@@ -39,6 +39,12 @@ NAV = [
                   "admin.preview_signature")),
     NavItem(_l("API tokens"), "admin.tokens", "admin"),
     NavItem(_l("Staff users"), "admin.users", "admin"),
+    NavItem(_l("Greeting texts"), "admin.greetings", "setup",
+            also=("admin.greeting_edit", "admin.greeting_reset")),
+    NavItem(_l("Brand"), "admin.brand", "setup"),
+    NavItem(_l("Integrations"), "admin.integrations", "admin",
+            also=("admin.integration", "admin.deliveries", "admin.parked")),
+    NavItem(_l("Outbound endpoints"), "admin.endpoints", "admin", also=("admin.endpoint",)),
 ]
 
 

@@ -4,15 +4,14 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from jinja2 import TemplateError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..cards.greeting_texts import GreetingRefused, reset_greeting, save_greeting
 from ..cards.renderer import PROFILES
-from ..cards.service import card_pdf, check_greeting
+from ..cards.service import card_pdf
 from ..errors import ProblemError
 from ..extensions import db
-from ..models import GreetingText, Packer, utcnow
+from ..models import Packer
 from ..people.service import (
     COMMAND_LINE,
     BadgeTaken,
@@ -143,20 +142,27 @@ def packer_offboard(packer_id):
 @click.argument("language", type=click.Choice(LANGUAGES))
 @click.argument("file", type=click.File(encoding="utf-8"))
 def greeting_set(language, file):
-    """Replace the greeting template of LANGUAGE with FILE (Jinja: first_name, packer…)."""
-    template = file.read()
+    """Replace the greeting template of LANGUAGE with FILE (Jinja: first_name, packer…).
+
+    It is stored only if it renders, within the sandbox's bounds, for every sample order.
+    """
     try:
-        check_greeting(template)
-    except TemplateError as error:
-        raise click.ClickException(f"the template does not render: {error}") from error
-    stored = db.session.execute(
-        select(GreetingText).where(GreetingText.language == language)).scalar_one_or_none()
-    if stored is None:
-        db.session.add(GreetingText(language=language, template=template))
-    else:
-        stored.template, stored.updated_at = template, utcnow()
+        save_greeting(language, file.read())
+    except GreetingRefused as error:
+        db.session.rollback()
+        lines = "\n".join(f"  {problem.describe()}" for problem in error.problems)
+        raise click.ClickException(f"the template was not saved:\n{lines}") from error
     db.session.commit()
     click.echo(f"greeting for {language} saved")
+
+
+@greeting.command("reset")
+@click.argument("language", type=click.Choice(LANGUAGES))
+def greeting_reset(language):
+    """Go back to the shipped greeting text of LANGUAGE."""
+    had_own = reset_greeting(language)
+    db.session.commit()
+    click.echo(f"greeting for {language} is the default" + ("" if had_own else " already"))
 
 
 @click.command("render")

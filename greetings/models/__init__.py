@@ -5,6 +5,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 """
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
+from .brand import BRAND_ROW, BrandSettings
 from .cards import Card
 from .feedback import Feedback
 from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, Pin
@@ -22,6 +23,7 @@ from .intake import (
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
 from .packing import GreetingText, PrintMode, Shipment, Site, Station, station_integrations
+from .parked import ParkedApplication
 from .people import (
     DEFAULT_SCOPES,
     ApiToken,
@@ -35,11 +37,12 @@ from .people import (
 from .throttle import SignInFailure
 
 __all__ = [
-    "DEFAULT_SCOPES", "NAMING_CONVENTION", "ApiToken", "Base", "Card", "ConsentRecord",
-    "ConsentVia", "Delivery", "DeliveryOutcome", "Feedback", "FollowUp", "FollowUpStatus",
-    "GreetingText", "InsightDay", "InsightRefresh", "Integration", "IntegrationKind",
-    "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus", "OutboundAttempt",
-    "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine", "Pin", "PrintMode",
-    "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site", "Station",
-    "User", "dialect_insert", "enum_column", "station_integrations", "utcnow",
+    "BRAND_ROW", "DEFAULT_SCOPES", "NAMING_CONVENTION", "ApiToken", "Base", "BrandSettings",
+    "Card", "ConsentRecord", "ConsentVia", "Delivery", "DeliveryOutcome", "Feedback",
+    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "Integration",
+    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
+    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine",
+    "ParkedApplication", "Pin", "PrintMode", "RefusalTally", "Role", "SchedulerLease",
+    "Shipment", "SignInFailure", "Site", "Station", "User", "dialect_insert", "enum_column",
+    "station_integrations", "utcnow",
 ]

@@ -20,6 +20,7 @@ from tests.ui.tour import (
     console_tour,
     customer_tour,
     people_tour,
+    setup_tour,
     start_server,
     station_tour,
 )
@@ -48,6 +49,7 @@ def main(out: Path = OUT) -> list[Path]:
                 customer_tour(browser, world, stop)
                 console_tour(browser, world, stop)
                 people_tour(browser, world, stop)
+                setup_tour(browser, world, stop)
                 station_tour(browser, world, stop)
                 browser.close()
         finally:

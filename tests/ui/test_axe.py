@@ -14,6 +14,7 @@ from tests.ui.tour import (
     console_tour,
     customer_tour,
     people_tour,
+    setup_tour,
     start_server,
     station_tour,
 )
@@ -80,4 +81,11 @@ def test_people_and_access_pages(browser, world):
     found, seen = walk(people_tour, browser, world)
     assert {"console-people", "console-signature-preview", "console-packer",
             "console-tokens", "console-users"} <= set(seen)
+    assert found == {}
+
+
+def test_console_setup_pages(browser, world):
+    found, seen = walk(setup_tour, browser, world)
+    assert {"console-greeting-edit", "console-brand", "console-integration-added",
+            "console-endpoint-added", "console-parked"} <= set(seen)
     assert found == {}

@@ -171,6 +171,53 @@ def people_tour(browser, world: World, stop, **context_options):
     context.close()
 
 
+def setup_tour(browser, world: World, stop, **context_options):
+    """The console's set-up pages: greeting texts and brand (manager); integrations and
+    outbound endpoints (admin), with their forms' error and "shown once" states."""
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url)
+    page.goto(world.base_url + "/admin/greetings")
+    stop("console-greetings", page)
+    page.goto(world.base_url + "/admin/greetings/da")
+    page.locator("#preview-image").wait_for()
+    stop("console-greeting-edit", page)
+    page.locator("#template").fill('{% for i in range(10**9) %}x{% endfor %}Hej {{ first_name }}')
+    page.get_by_role("button", name="Save").click()
+    page.locator("#problems").wait_for()
+    stop("console-greeting-refused", page)
+    page.goto(world.base_url + "/admin/brand")
+    page.locator("#preview-image").wait_for()
+    stop("console-brand", page)
+    page.fill("#accent", "not a colour")
+    # The browser's own check (the field's pattern) would stop it first: the server's.
+    page.evaluate("document.getElementById('brand-form').noValidate = true")
+    page.locator("#brand-form button[type=submit]").click()
+    page.locator("#accent-error").wait_for()
+    stop("console-brand-error", page)
+    context.close()
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url, ADMIN, next_path="/admin/integrations")
+    stop("console-integrations", page)
+    page.fill("#slug", "webshop")
+    page.select_option("#kind", "woocommerce")
+    page.locator("form[action$='/admin/integrations'] button[type=submit]").click()
+    page.locator("#new-secret").wait_for()
+    stop("console-integration-added", page)
+    page.goto(world.base_url + "/admin/deliveries")
+    stop("console-deliveries", page)
+    page.goto(world.base_url + "/admin/parked")
+    stop("console-parked", page)
+    page.goto(world.base_url + "/admin/endpoints")
+    stop("console-endpoints", page)
+    page.fill("#url", "http://127.0.0.1:9/crm-hook")
+    page.locator("form[action$='/admin/endpoints'] button[type=submit]").click()
+    page.locator("#new-secret").wait_for()
+    stop("console-endpoint-added", page)
+    context.close()
+
+
 def station_tour(browser, world: World, stop, **context_options):
     """The packing station: not set up, setup, sign-in, a scan, a wave, the refusal."""
     context = browser.new_context(**DESK, locale="en-GB", **context_options)
@@ -212,5 +259,7 @@ def start_server(instance: Path):
     server = GunicornServer(instance, f"sqlite:///{instance / 'greetings.sqlite'}", workers=2,
                             extra_env={"GREETINGS_SECRET_KEY": "tour"})
     server.env["GREETINGS_PUBLIC_BASE_URL"] = server.base_url
+    # The set-up tour adds an outbound endpoint on this machine (nothing is sent to it).
+    server.env["GREETINGS_OUTBOUND_ALLOW_PRIVATE"] = "1"
     return server.start()
 
