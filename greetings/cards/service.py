@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import GreetingText, Shipment
 from ..text import card_language
 from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
-from .tokens import qr_url
+from .tokens import printed_address, qr_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "cards"
 # Managers edit greeting templates; the sandbox keeps a template from reaching Python.
@@ -71,6 +71,8 @@ def words_from(pgettext) -> CardWords:
         caption=pgettext("card", "Tell %(packer)s how we did"),
         signoff=pgettext("card", "Packed by %(packer)s"),
         quote=pgettext("card", "“%(line)s”"),
+        neutral_caption=pgettext("card", "Tell us how we did"),
+        neutral_signoff=pgettext("card", "Packed with care"),
     )
 
 
@@ -94,8 +96,10 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
     config = current_app.config
     order, packer = shipment.order, shipment.packer
     language = card_language(order.language)
-    # A name the card's fonts cannot draw must not reach the text either.
-    values = dict(first_name=drawable_name(order.first_name) or "", packer=packer.display_name,
+    # A name the card's fonts cannot draw must not reach the text either (the default
+    # texts then say "I packed…" rather than "I'm  and I packed…").
+    values = dict(first_name=drawable_name(order.first_name) or "",
+                  packer=drawable_name(packer.display_name) or "",
                   brand=config["BRAND_NAME"], order_number=order.number,
                   item_count=order.item_count)
     try:
@@ -113,6 +117,8 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
+        theme=config["CARD_THEME"], accent=config.get("BRAND_ACCENT"),
+        printed_url=printed_address(shipment.feedback_token),
     )
 
 
@@ -121,11 +127,11 @@ def _logo(path: str | None) -> bytes | None:
     return Path(path).read_bytes() if path else None
 
 
-def card_pdf(shipment: Shipment, profile: str | None = None) -> bytes:
-    """Render one shipment's card."""
-    return render_card(build_card(shipment, profile))
+def card_pdf(shipment: Shipment, profile: str | None = None, start: int = 1) -> bytes:
+    """Render one shipment's card (on a sheet profile, in cell `start`, 1-4)."""
+    return render_card(build_card(shipment, profile), start)
 
 
-def wave_pdf(shipments: list[Shipment], profile: str | None = None) -> bytes:
-    """Render many shipments' cards into one PDF, in the given order."""
-    return render_wave([build_card(shipment, profile) for shipment in shipments])
+def wave_pdf(shipments: list[Shipment], profile: str | None = None, start: int = 1) -> bytes:
+    """Render many shipments' cards into one PDF, in the given order (sheets from cell `start`)."""
+    return render_wave([build_card(shipment, profile) for shipment in shipments], start)
