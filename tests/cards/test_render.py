@@ -129,11 +129,9 @@ def test_markup_in_names_prints_literally(name):
 def test_arabic_and_hebrew_names_are_shaped_and_ordered():
     for name in ("أحمد", "שרה"):
         pdf = render_card(make_card(language="en", first_name=name))
-        # Drawn in visual order (right to left reversed), Arabic in its joined forms ...
+        # Drawn in visual order (right to left reversed), Arabic in its joined forms, so
+        # that a reader (pdfium here) reads it back as typed.
         assert fonts.visual(name) != name
-        drawn = _content(pdf)
-        assert "ActualText <FEFF" + ("Dear " + name + ",").encode("utf-16-be").hex() in drawn
-        # ... and read (copied, searched) in reading order, as the letters were typed.
         text = page_text(pdf)
         assert f"Dear {name}," in text
         assert "Dear customer" not in text

@@ -35,10 +35,10 @@ def _draw_lines(page, box, card, lines, size) -> None:
     step = size * box.leading
     # The first baseline sits one ascent below the box top.
     y = bottom + h - size * fonts.ASCENT
-    for parts, width, logical in lines:
+    for parts, width in lines:
         if parts:
             dx = {"center": (w - width) / 2, "right": w - width}.get(box.align, 0)
-            page.text(x + dx, y, parts, size, actual=logical, slant=box.slant)
+            page.text(x + dx, y, parts, size, slant=box.slant)
         y -= step
 
 
@@ -104,15 +104,14 @@ def draw_signature(page, box, card) -> None:
         tint = None if card.profile.thermal else card.profile.palette["signature"]
         place_image(page, card.signature_png, card.signature, box, card, "left", tint)
         return
-    size, parts, width, logical = fit_line(card.packer_name, box)
+    size, parts, width = fit_line(card.packer_name, box)
     x, bottom, w, h = box.rect(card.profile.height_mm)
     _colour(page, card, box)
     if box.faces[0] == fonts.SCRIPT:
         # Script capitals rise high and descenders hang low: sit the baseline at ~30 %.
-        page.text(x + 1 * mm, bottom + h * 0.3, parts, size, actual=logical)
+        page.text(x + 1 * mm, bottom + h * 0.3, parts, size)
     else:
-        page.text(x, bottom + fonts.DESCENT * size, parts, size, actual=logical,
-                  slant=box.slant)
+        page.text(x, bottom + fonts.DESCENT * size, parts, size, slant=box.slant)
 
 
 def draw_signoff(page, box, card) -> None:
@@ -136,13 +135,13 @@ def draw_qr(page, box, card) -> None:
 def draw_qr_caption(page, box, card) -> None:
     """Draw "Fortæl Åse, hvad du synes →" beside the code, the arrow in the theme's colour."""
     size, lines = fit_lines(card.caption + " →", box)
-    *head, (parts, width, logical) = lines
+    *head, (parts, width) = lines
     arrow = None
-    if parts and logical is None and parts[-1][0].endswith("→"):
+    if parts and parts[-1][0].endswith("→"):
         text, font = parts[-1]
         arrow = font
         parts = parts[:-1] + ([(text[:-1], font)] if text[:-1] else [])
-    _draw_lines(page, box, card, head + [(parts, width, logical)], size)
+    _draw_lines(page, box, card, head + [(parts, width)], size)
     if arrow is not None:
         x, bottom, w, h = box.rect(card.profile.height_mm)
         dx = {"center": (w - width) / 2, "right": w - width}.get(box.align, 0)

@@ -8,8 +8,9 @@ A CJK face is used only when one is installed on the machine, and loaded only wh
 card needs it (it takes ~0.3 s and megabytes that a Latin card should not pay for).
 
 Right-to-left text is shaped (Arabic joining forms) in logical order, wrapped in logical
-order, and only then reordered line by line for drawing (`visual_line`); the page's text
-layer keeps the logical order (pdf.Page.text's `actual`).
+order, and only then reordered line by line for drawing (`visual_line`): so lines keep
+their order, and text extractors (pdfium, poppler), which undo the reordering of each
+line they read, give back the text as it was typed.
 """
 
 from __future__ import annotations
@@ -277,28 +278,17 @@ def text_height(n_lines: int, size: float, leading: float) -> float:
     return _height(n_lines, size, leading)
 
 
-_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
-
-
-def _reading(line: str) -> str:
-    """The line as a reader copies it: Arabic joining forms back to their letters."""
-    return _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), line)
-
-
-def _drawn(line: str, chain, size: float) -> tuple[list, float, str | None]:
-    """One line ready for Page.text: visual-order runs, width, and the reading text if moved."""
-    shown = visual_line(line)
-    return (runs(shown, chain) or [], _unit_width(line, chain) * size,
-            _reading(line) if shown != line else None)
+def _drawn(line: str, chain, size: float) -> tuple[list, float]:
+    """One line ready for Page.text: its runs in drawing (visual) order, and its width."""
+    return runs(visual_line(line), chain) or [], _unit_width(line, chain) * size
 
 
 def fit_lines(text: str, box, chain=None):
-    """Return (size, [(runs, width, logical)]) for text shrunk, then wrapped, to fit the box.
+    """Return (size, [(runs, width)]) for text shrunk, then wrapped, to fit the box.
 
     The size steps down from box.size to box.min_size; if the text still does not fit,
     the lines that fit are kept and the last one ends in an ellipsis: never overflow.
-    Lines are broken in logical order, then each is reordered for drawing; `logical` is
-    the line as it reads when its drawing order differs (right-to-left), else None.
+    Lines are broken in logical order, then each is reordered for drawing on its own.
     """
     from reportlab.lib.units import mm
 
@@ -321,12 +311,12 @@ def fit_lines(text: str, box, chain=None):
 
 
 def fit_line(text: str, box, chain=None):
-    """Return (size, runs, width, logical) for one line shrunk to fit the box's width and height."""
+    """Return (size, runs, width) for one line shrunk to fit the box's width and height."""
     from reportlab.lib.units import mm
 
     chain = chain or box.faces
     text = drawable_text(text, chain).replace("\n", " ")
     unit = _unit_width(text, chain) or 1.0
     size = min(box.size, box.w * mm / unit, box.h * mm / (ASCENT + DESCENT))
-    parts, width, logical = _drawn(text, chain, size)
-    return size, parts, width, logical
+    parts, width = _drawn(text, chain, size)
+    return size, parts, width

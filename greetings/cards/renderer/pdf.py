@@ -190,28 +190,22 @@ class Page:
                          f"{num(x1)} {num(y1)} m {num(x2)} {num(y2)} l S Q")
 
     def text(self, x: float, y: float, parts, size: float, char_space: float = 0.0,
-             actual: str | None = None, slant: float = 0.0) -> None:
+             slant: float = 0.0) -> None:
         """Draw (text, font name) runs from baseline point (x, y) in the fill colour.
 
         The runs follow each other by their glyph widths, as the font's /Widths say;
         a character spacing is kept inside a saved state so it cannot leak into later text.
         A character the font has no glyph for is drawn as its .notdef (never a crash);
-        callers check coverage first (fonts.runs). `actual`: what the drawn text reads as
-        when drawing order differs from reading order (right-to-left lines); a reader
-        that copies or searches the text gets it in reading order (/ActualText). `slant`:
+        callers check coverage first (fonts.runs). `slant`:
         an italic made by shearing the face (x moves by slant x y), as an oblique is drawn.
         """
         ops = [f"q BT {num(char_space)} Tc" if char_space else "BT",
                f"1 0 {num(slant)} 1 {num(x)} {num(y)} Tm" if slant else f"{num(x)} {num(y)} Td"]
-        if actual:
-            ops.insert(0, f"/Span <</ActualText <FEFF{actual.encode('utf-16-be').hex()}>>> BDC")
         for text, font in parts:
             state = self.doc.font(font)
             for subset, literal in state.encode(text):
                 ops.append(f"/{state.name(subset)} {num(size)} Tf ({literal}) Tj")
         ops.append("ET Q" if char_space else "ET")
-        if actual:
-            ops.append("EMC")
         self._ops.append(" ".join(ops))
 
     def fill_runs(self, x: float, top: float, cell: float, runs) -> None:
