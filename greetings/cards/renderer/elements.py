@@ -140,8 +140,8 @@ def draw_qr_caption(page, box, card) -> None:
     if parts and parts[-1][0].endswith("→"):
         text, font = parts[-1]
         arrow = font
-        parts = parts[:-1] + ([(text[:-1], font)] if text[:-1] else [])
-    _draw_lines(page, box, card, head + [(parts, width)], size)
+        parts = parts[:-1] + (((text[:-1], font),) if text[:-1] else ())
+    _draw_lines(page, box, card, [*head, (parts, width)], size)
     if arrow is not None:
         x, bottom, w, h = box.rect(card.profile.height_mm)
         dx = {"center": (w - width) / 2, "right": w - width}.get(box.align, 0)

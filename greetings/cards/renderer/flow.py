@@ -130,7 +130,8 @@ def _foot(card, profile: Profile, theme: Theme, box, area) -> list[Box]:
     room = code.x - ax
     url = box("qr_url", ax, 0, room, 0)
     text = _break_address(card.feedback_url, url)
-    size = min(fonts.fit_line(line, replace(url, h=100))[0] for line in text.split("\n"))
+    widest = max(fonts.line_width(line, url.faces, 1.0) for line in text.split("\n"))
+    size = min(url.size, url.w * mm / max(widest, 1e-6))
     url = _measure(text, replace(url, h=100, size=size, min_size=size))
     lines = text.count("\n") + 1
     baseline_to_top = (fonts.ASCENT + (lines - 1) * url.leading) * url.size / mm
@@ -147,7 +148,7 @@ def _break_address(address: str, b: Box) -> str:
     broken after a dash when it is still too wide (never inside a group of four).
     """
     def fits(line: str) -> bool:
-        return fonts.fit_line(line, replace(b, h=100))[0] >= b.size * 0.999 or len(line) < 2
+        return fonts.line_width(line, b.faces, b.size) <= b.w * mm or len(line) < 2
 
     if fits(address) or "/" not in address.rstrip("/"):
         return address

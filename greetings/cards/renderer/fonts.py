@@ -223,11 +223,12 @@ def _unit_width(text: str, chain: tuple[str, ...]) -> float:
     return width(parts, 1.0) if parts else 0.0
 
 
+@lru_cache(maxsize=4096)
 def drawable_text(text: str, chain: tuple[str, ...] = (TEXT, CJK)) -> str:
     """Return text with emoji and any character no face in `chain` has removed.
 
     Used for text that is not a name (greetings, notes): a missing glyph must never
-    print as a box. Logs how many characters went, never which.
+    print as a box. Logs how many characters went, never which (once per text: kept).
     """
     text = shaped(clean_paragraphs(text))
     if runs(text, chain) is not None:
@@ -273,18 +274,27 @@ def _height(n_lines: int, size: float, leading: float) -> float:
     return (n_lines - 1) * size * leading + (ASCENT + DESCENT) * size if n_lines else 0.0
 
 
+def line_width(text: str, chain: tuple[str, ...], size: float) -> float:
+    """Width in points of one line of text drawn at size (as fit_line measures it)."""
+    return _unit_width(drawable_text(text, chain).replace("\n", " "), chain) * size
+
+
 def text_height(n_lines: int, size: float, leading: float) -> float:
     """Height in points of n lines at size: first ascent, leadings, last descent."""
     return _height(n_lines, size, leading)
 
 
-def _drawn(line: str, chain, size: float) -> tuple[list, float]:
+def _drawn(line: str, chain, size: float) -> tuple[tuple, float]:
     """One line ready for Page.text: its runs in drawing (visual) order, and its width."""
-    return runs(visual_line(line), chain) or [], _unit_width(line, chain) * size
+    return tuple(runs(visual_line(line), chain) or ()), _unit_width(line, chain) * size
 
 
+@lru_cache(maxsize=2048)
 def fit_lines(text: str, box, chain=None):
-    """Return (size, [(runs, width)]) for text shrunk, then wrapped, to fit the box.
+    """Return (size, ((runs, width), ...)) for text shrunk, then wrapped, to fit the box.
+
+    Kept per (text, box): the layout measures each text and the draw function fits it
+    again in the same box, and a wave repeats the greeting card after card.
 
     The size steps down from box.size to box.min_size; if the text still does not fit,
     the lines that fit are kept and the last one ends in an ellipsis: never overflow.
@@ -307,7 +317,7 @@ def fit_lines(text: str, box, chain=None):
         lines = lines[:keep]
         lines[-1] = wrap(lines[-1] + " …", size, room_w, chain)[0].rstrip(" …") + "…"
         size = min(size, room_h / (ASCENT + DESCENT))
-    return size, [_drawn(line, chain, size) for line in lines]
+    return size, tuple(_drawn(line, chain, size) for line in lines)
 
 
 def fit_line(text: str, box, chain=None):
