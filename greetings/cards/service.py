@@ -117,7 +117,7 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
-        theme=config["CARD_THEME"], accent=config.get("BRAND_ACCENT"),
+        theme=config.get("CARD_THEME"), accent=config.get("BRAND_ACCENT"),
         printed_url=printed_address(shipment.feedback_token),
     )
 

@@ -69,8 +69,8 @@ def _stack(card, theme: Theme, box, x: float, w: float, s: float) -> list[tuple[
     """The stacked elements with the gap above each: only those the card has."""
     out: list[tuple[float, Box]] = []
 
-    def add(b: Box, gap_kind: str | None = None) -> None:
-        out.append(((theme.gaps.get(gap_kind or b.kind, 0.0) * s) if out else 0.0, b))
+    def add(b: Box) -> None:
+        out.append(((theme.gaps.get(b.kind, 0.0) * s) if out else 0.0, b))
 
     if card.logo is not None:
         h = min(theme.logo_h * s, w * card.logo.height / max(1, card.logo.width))

@@ -154,8 +154,6 @@ class Profile:
         """Printer dot that QR modules and images snap to, or None for laser profiles."""
         return THERMAL_DOT_MM if self.thermal else None
 
-    qr_dot_mm = dot_mm
-
     def with_accent(self, rgb: tuple[float, float, float] | None) -> Profile:
         """This profile with the brand's accent colour (thermal prints black whatever it is)."""
         if rgb is None or self.thermal:
