@@ -121,7 +121,7 @@ def render(order_number, out, profile, start):
     shipment = shipment_of(order)
     if shipment is None:
         raise click.ClickException(f"order {order.number} has not been packed yet")
-    Path(out).write_bytes(card_pdf(shipment, profile, start))
+    Path(out).write_bytes(card_pdf(shipment.card, profile, start))
     click.echo(f"wrote {out}")
 
 
