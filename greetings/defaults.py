@@ -65,6 +65,9 @@ BRAND_LOGO = None
 BRAND_ACCENT = "#0b57a4"
 # Paper of a card unless a station says otherwise: a6, a5, a4, letter, thermal4x6.
 INSERT_PROFILE = "a6"
+# The card's design (greetings.cards.renderer.THEMES: warm, minimal); the console's brand
+# settings override it, as they do BRAND_ACCENT, which the card uses as its accent colour.
+CARD_THEME = "warm"
 # Print the feedback URL (and its QR code) in upper case: a smaller QR code.
 QR_UPPERCASE = True
 # host:port of the CUPS server direct-printing stations use; None: the local default.

@@ -51,7 +51,8 @@ LOGO_REASONS = {
 }
 # The renderer's themes by name, in the page's language; a theme added to the renderer
 # shows with its own (English) label until it is named here.
-THEME_LABELS = {"classic": _l("Classic")}
+THEME_LABELS = {"warm": _l("Warm: a serif salutation, the signature right under the text"),
+                "minimal": _l("Minimal: clean sans-serif, the brand name in the accent")}
 FIELD_ERRORS = {
     "name": _l("Keep the name to %(max)d characters or fewer.", max=NAME_MAX),
     "accent": _l("Write a colour as #rrggbb, for example #0b57a4."),
@@ -87,8 +88,8 @@ def _before_csrf(state):
 def _form() -> BrandForm:
     brand, base = current_brand(), defaults()
     form = BrandForm()
-    form.theme.choices = [(key, str(THEME_LABELS.get(key, label)))
-                          for key, label in THEMES.items()]
+    form.theme.choices = [(key, str(THEME_LABELS.get(key, key.capitalize())))
+                          for key in THEMES]
     if request.method == "GET":
         chosen = brand.from_console
         form.name.data = brand.name if "name" in chosen else ""

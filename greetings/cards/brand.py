@@ -84,7 +84,8 @@ def defaults() -> dict:
     accent = str(config.get("BRAND_ACCENT") or "").strip().lower()
     return {"name": str(config.get("BRAND_NAME") or "Greetings"),
             "accent": accent if HEX_COLOUR.fullmatch(accent) else DEFAULT_ACCENT,
-            "theme": DEFAULT_THEME, "review_url": config.get("REVIEW_URL") or None,
+            "theme": theme if (theme := config.get("CARD_THEME")) in THEMES else DEFAULT_THEME,
+            "review_url": config.get("REVIEW_URL") or None,
             "logo_path": config.get("BRAND_LOGO") or None}
 
 

@@ -15,7 +15,7 @@ from ..text import card_language
 from .brand import brand_logo, current_brand
 from .greeting_texts import greeting_for_card
 from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
-from .tokens import qr_url
+from .tokens import printed_address, qr_url
 
 
 def words_from(pgettext) -> CardWords:
@@ -32,6 +32,8 @@ def words_from(pgettext) -> CardWords:
         caption=pgettext("card", "Tell %(packer)s how we did"),
         signoff=pgettext("card", "Packed by %(packer)s"),
         quote=pgettext("card", "“%(line)s”"),
+        neutral_caption=pgettext("card", "Tell us how we did"),
+        neutral_signoff=pgettext("card", "Packed with care"),
     )
 
 
@@ -55,8 +57,10 @@ def build_card(card: Card, profile: str | None = None) -> CardData:
     config, brand = current_app.config, current_brand()
     order, packer = card.shipment.order, card.packer
     language = card_language(order.language)
-    # A name the card's fonts cannot draw must not reach the text either.
-    values = dict(first_name=drawable_name(order.first_name) or "", packer=packer.display_name,
+    # A name the card's fonts cannot draw must not reach the text either (the default
+    # texts then say "I packed…" rather than "I'm  and I packed…").
+    values = dict(first_name=drawable_name(order.first_name) or "",
+                  packer=drawable_name(packer.display_name) or "",
                   brand=brand.name, order_number=order.number,
                   item_count=order.item_count)
     text = greeting_for_card(language, values)
@@ -71,14 +75,16 @@ def build_card(card: Card, profile: str | None = None) -> CardData:
         packer_line=packer.line_for(language),
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
+        accent=brand.accent,
+        printed_url=printed_address(card.token),
     )
 
 
-def card_pdf(card: Card, profile: str | None = None) -> bytes:
-    """Render one card."""
-    return render_card(build_card(card, profile))
+def card_pdf(card: Card, profile: str | None = None, start: int = 1) -> bytes:
+    """Render one card (on a sheet profile, in cell `start`, 1-4)."""
+    return render_card(build_card(card, profile), start)
 
 
-def wave_pdf(cards: list[Card], profile: str | None = None) -> bytes:
-    """Render many cards into one PDF, in the given order."""
-    return render_wave([build_card(card, profile) for card in cards])
+def wave_pdf(cards: list[Card], profile: str | None = None, start: int = 1) -> bytes:
+    """Render many cards into one PDF, in the given order (sheets from cell `start`)."""
+    return render_wave([build_card(card, profile) for card in cards], start)

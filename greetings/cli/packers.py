@@ -169,8 +169,10 @@ def greeting_reset(language):
 @click.argument("order_number")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
 @click.option("--profile", type=click.Choice(list(PROFILES)), default=None)
+@click.option("--start", type=click.IntRange(1, 4), default=1, show_default=True,
+              help="on a sheet (a4, letter): the cell to print in, for a half-used sheet")
 @with_appcontext
-def render(order_number, out, profile):
+def render(order_number, out, profile, start):
     """Write the card of a packed order to a PDF file."""
     try:
         order = find_order(order_number)
@@ -179,5 +181,5 @@ def render(order_number, out, profile):
     shipment = shipment_of(order)
     if shipment is None:
         raise click.ClickException(f"order {order.number} has not been packed yet")
-    Path(out).write_bytes(card_pdf(shipment.card, profile))
+    Path(out).write_bytes(card_pdf(shipment.card, profile, start))
     click.echo(f"wrote {out}")

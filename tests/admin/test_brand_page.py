@@ -16,7 +16,7 @@ from tests.conftest import make_app, serve
 
 
 def _form(**values):
-    base = {"name": "", "accent": "", "theme": "classic", "review_url": ""}
+    base = {"name": "", "accent": "", "theme": "warm", "review_url": ""}
     return {**base, **values}
 
 

@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import logging
 import re
-import unicodedata
 import zlib
 
 import pytest
@@ -68,7 +67,7 @@ def test_qr_decodes_at_150_dpi_on_a6_and_lowercase_url():
     url = "https://greet.example.com/f/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"
     data = make_card(feedback_url=url)
     assert decode_qr(raster(render_card(data), 150)) == [url]
-    assert url in page_text(render_card(data))
+    assert url in flat(page_text(render_card(data)))   # broken after "/f/" to fit
 
 
 def _content(pdf: bytes) -> str:
@@ -130,11 +129,11 @@ def test_markup_in_names_prints_literally(name):
 def test_arabic_and_hebrew_names_are_shaped_and_ordered():
     for name in ("أحمد", "שרה"):
         pdf = render_card(make_card(language="en", first_name=name))
-        text = page_text(pdf)
-        # Drawn in visual order (right to left reversed), Arabic in its joined forms;
-        # pdfium reports those forms as their base letters.
+        # Drawn in visual order (right to left reversed), Arabic in its joined forms, so
+        # that a reader (pdfium here) reads it back as typed.
         assert fonts.visual(name) != name
-        assert unicodedata.normalize("NFKC", fonts.visual(name)) in text
+        text = page_text(pdf)
+        assert f"Dear {name}," in text
         assert "Dear customer" not in text
 
 

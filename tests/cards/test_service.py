@@ -76,3 +76,33 @@ def test_a_packed_danish_order_prints_the_danish_words(app, client, runner):
     text = flat(page_text(client.get(url, headers=auth).data))
     for expected in ("Kære Søren,", "Fortæl Åse, hvad du synes →", "Pakket af Åse"):
         assert flat(expected) in text
+
+
+def test_the_card_takes_theme_accent_and_short_address_from_the_settings(app, client, runner):
+    from greetings.cards.tokens import normalise
+    from tests.cards.test_render import _content
+
+    def cli(*args):
+        result = runner.invoke(args=list(args))
+        assert result.exit_code == 0, result.output
+        return result.output.strip()
+
+    app.config.update(CARD_THEME="minimal", BRAND_ACCENT="#1f6f5c", BRAND_NAME="Nordlys")
+    cli("integration", "add", "erp", "--kind", "standard", "--secret", STANDARD_SECRET)
+    cli("packer", "add", "Åse Marie Nygaard", "--display-name", "Åse", "--badge", "B-001")
+    token = cli("token", "add", "warehouse").split()[-1]
+    body = generic_body("1043", customer={"first_name": "Søren", "locale": "da-DK"})
+    assert client.post("/webhooks/erp", data=body,
+                       headers=standard_headers(body)).status_code == 200
+    auth = {"Authorization": f"Bearer {token}"}
+    packed = client.post("/api/v1/pack", json={"order": "1043", "badge": "B-001"}, headers=auth)
+    feedback = packed.json["shipment"]["feedback_url"]
+    url = packed.json["shipment"]["insert_url"].removeprefix("https://greet.test")
+    pdf = client.get(url, headers=auth).data
+    text = flat(page_text(pdf))
+    # The short address: no scheme, the token in groups, typed back to the same token.
+    printed = re.search(r"greet\.test/f/([A-Z2-7]{4}(?:-[A-Z2-7]{1,4})+)", text)
+    assert printed and "https://" not in text
+    assert normalise(printed.group(1)) == feedback.rsplit("/", 1)[1].upper()
+    assert "0.122 0.435 0.361 rg" in _content(pdf)        # the brand's accent on its name
+    assert b"DejaVuSans-Bold" in pdf                      # the minimal theme's face

@@ -6,10 +6,13 @@ renderer draws it. tests/cards/test_fence.py holds it to that.
 
 Public API:
 - CardData, CardWords: what one card shows (frozen dataclasses of plain values).
-- render_card(data) -> bytes: one card as a one-page PDF.
-- render_wave(items) -> bytes: many cards in one PDF, one page each, fonts and images
+- render_card(data, start=1) -> bytes: one card as a one-page PDF.
+- render_wave(items, start=1) -> bytes: many cards in one PDF, one page each (a4 and
+  letter: four cards a sheet, with cut marks, from cell `start`), fonts and images
   embedded once.
 - PROFILES: the page profiles by name (a6, a5, a4, letter, thermal4x6).
+- THEMES: the designed layouts by name (warm, minimal); CardData.theme picks one and
+  CardData.accent gives it the brand's colour.
 - drawable_name(name) -> str | None: the name as the card would print it, or None when
   the card's fonts cannot draw it (the card then uses the neutral salutation).
 - qr_version(url) -> int: the QR version a URL gives (its size on the card).
@@ -20,7 +23,8 @@ Public API:
 
 Inside: pdf.py (the small PDF writer, the only place that writes PDF syntax), qr.py
 (QR symbols as `qrcode` makes them, faster), elements.py (one draw function per element),
-layouts.py (profiles as data), fonts.py, images.py, masks.py, signatures.py, render.py.
+layouts.py (themes and profiles as data), flow.py (arranges one card's elements),
+fonts.py, images.py, masks.py, signatures.py, render.py.
 """
 
 from .fonts import drawable_name

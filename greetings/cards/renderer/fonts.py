@@ -1,8 +1,16 @@
 """Fonts for the insert: registered once per process, with glyph-coverage checks.
 
-The text face (DejaVu Sans) covers Latin, Greek, Cyrillic, Hebrew and Arabic
-presentation forms; the script face (Kristi) draws a packer's name when there is
-no signature image. A CJK face is used only when one is installed on the machine.
+The sans faces (DejaVu Sans and its bold) cover Latin, Greek, Cyrillic, Hebrew and Arabic
+presentation forms; the serif face (DejaVu Serif) Latin, Greek and Cyrillic, with the
+sans behind it for the rest; italics are these faces slanted (SLANT); the script face (Kristi)
+draws a packer's name when there is no signature image and it has every letter of it.
+A CJK face is used only when one is installed on the machine, and loaded only when a
+card needs it (it takes ~0.3 s and megabytes that a Latin card should not pay for).
+
+Right-to-left text is shaped (Arabic joining forms) in logical order, wrapped in logical
+order, and only then reordered line by line for drawing (`visual_line`): so lines keep
+their order, and text extractors (pdfium, poppler), which undo the reordering of each
+line they read, give back the text as it was typed.
 """
 
 from __future__ import annotations
@@ -23,8 +31,16 @@ log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parents[3] / "fonts"
 TEXT = "GreetingsSans"
+SANS_BOLD = "GreetingsSansBold"
+SERIF = "GreetingsSerif"
 SCRIPT = "GreetingsScript"
 CJK = "GreetingsCJK"
+# The faces shipped in fonts/ (see fonts/README.md for where each comes from).
+BUNDLED = {TEXT: "DejaVuSans.ttf", SANS_BOLD: "DejaVuSans-Bold.ttf", SERIF: "DejaVuSerif.ttf",
+           SCRIPT: "Kristi.ttf"}
+# Italics are the upright face slanted (pdf.Page.text's `slant`): DejaVu Sans Oblique is
+# drawn that way too, and a second embedded face would cost ~4 KB of every card.
+SLANT = 0.2
 
 # Only TrueType-outline fonts work with reportlab (no CFF/OTF), so the list names
 # Debian's TrueType CJK packages: fonts-wqy-zenhei, fonts-arphic-uming, fonts-droid-fallback.
@@ -36,6 +52,7 @@ CJK_CANDIDATES = (
 
 _lock = threading.Lock()
 _registered: dict[str, frozenset[int]] = {}
+_cjk_tried: list[bool] = []  # set once the CJK face was looked for (found or not)
 _chars: dict[str, frozenset[str]] = {}  # the same cmaps as characters, for C-speed set checks
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff"
                   "\U0001e800-\U0001efff]")
@@ -45,27 +62,37 @@ _ZERO_WIDTH = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
 
 
 def register_fonts() -> None:
-    """Register the text, script and (if installed) CJK faces, once per process."""
+    """Register the bundled faces, once per process (the CJK face waits until needed)."""
     if _registered:
         return
     with _lock:
         if _registered:
             return
-        found = {TEXT: (FONT_DIR / "DejaVuSans.ttf", None),
-                 SCRIPT: (FONT_DIR / "Kristi.ttf", None)}
-        cjk = _find_cjk()
-        if cjk:
-            found[CJK] = cjk
-        cmaps = {}
-        for name, (path, index) in found.items():
-            kwargs = {} if index is None else {"subfontIndex": index}
-            # asciiReadable=False: embed only the glyphs used, not all of ASCII (-40 % bytes).
-            font = TTFont(name, str(path), asciiReadable=False, **kwargs)
-            pdfmetrics.registerFont(font)
-            cmaps[name] = frozenset(font.face.charToGlyph)
+        cmaps = {name: _register(name, FONT_DIR / file, None) for name, file in BUNDLED.items()}
         _chars.update({name: frozenset(map(chr, cmap)) | frozenset(" \n")
                        for name, cmap in cmaps.items()})
         _registered.update(cmaps)
+
+
+def _register(name: str, path: Path, index: int | None) -> frozenset[int]:
+    kwargs = {} if index is None else {"subfontIndex": index}
+    # asciiReadable=False: embed only the glyphs used, not all of ASCII (-40 % bytes).
+    font = TTFont(name, str(path), asciiReadable=False, **kwargs)
+    pdfmetrics.registerFont(font)
+    return frozenset(font.face.charToGlyph)
+
+
+def _load_cjk() -> bool:
+    """Register the CJK face on first need; tell whether there is one."""
+    register_fonts()
+    if not _cjk_tried:
+        with _lock:
+            if not _cjk_tried:
+                found = _find_cjk()
+                if found:
+                    _registered[CJK] = _register(CJK, *found)
+                _cjk_tried.append(True)
+    return CJK in _registered
 
 
 def _find_cjk():
@@ -75,10 +102,14 @@ def _find_cjk():
     return None
 
 
-def cjk_available() -> bool:
-    """Tell whether a CJK face was found on this machine."""
-    register_fonts()
+def cjk_loaded() -> bool:
+    """Tell whether the CJK face has been loaded in this process (without loading it)."""
     return CJK in _registered
+
+
+def cjk_available() -> bool:
+    """Tell whether a CJK face was found on this machine (loading it if so)."""
+    return _load_cjk()
 
 
 def covers(font: str, text: str) -> bool:
@@ -108,14 +139,32 @@ def strip_decoration(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def visual(text: str) -> str:
-    """Shape and reorder right-to-left text for drawing left to right, as pretix does."""
+def shaped(text: str) -> str:
+    """Give Arabic letters their joining forms, still in logical (reading) order."""
     if not is_rtl(text):
         return text
     import arabic_reshaper
+
+    return arabic_reshaper.reshape(text)
+
+
+@lru_cache(maxsize=4096)
+def visual_line(line: str) -> str:
+    """Reorder ONE shaped line for drawing left to right (the Unicode bidi algorithm).
+
+    Lines are broken in logical order first: reordering a whole paragraph and then
+    wrapping it would put its lines in the wrong order and turn quotes around.
+    """
+    if not is_rtl(line):
+        return line
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(text))
+    return get_display(line)
+
+
+def visual(text: str) -> str:
+    """Shape and reorder one line of right-to-left text for drawing left to right."""
+    return visual_line(shaped(text))
 
 
 def runs(text: str, fonts: tuple[str, ...] = (TEXT, CJK)) -> list[tuple[str, str]] | None:
@@ -127,6 +176,9 @@ def runs(text: str, fonts: tuple[str, ...] = (TEXT, CJK)) -> list[tuple[str, str
     register_fonts()
     if fonts[0] in _chars and _chars[fonts[0]].issuperset(text):
         return [(text, fonts[0])] if text else []
+    if CJK in fonts and not _cjk_tried and not all(
+            any(f in _chars and ch in _chars[f] for f in fonts) for ch in text):
+        _load_cjk()
     out: list[tuple[str, str]] = []
     for ch in text:
         font = next((f for f in fonts if f in _registered
@@ -141,18 +193,17 @@ def runs(text: str, fonts: tuple[str, ...] = (TEXT, CJK)) -> list[tuple[str, str
 
 
 def drawable_name(name: str | None) -> str | None:
-    """Return the name ready to draw (clean, decoration stripped, shaped) or None.
+    """Return the name ready to draw (clean, decoration stripped, logical order) or None.
 
-    None means the fonts cannot draw it: the caller uses the neutral salutation and
-    logs that it did so, without the name.
+    None means the fonts cannot draw it: the caller uses the neutral wording and logs
+    that it did so, without the name.
     """
     if not name:
         return None
     text = strip_decoration(clean_line(name))
     if not any(ch.isalpha() for ch in text):
         return None
-    text = visual(text)
-    return text if runs(text) is not None else None
+    return text if runs(shaped(text)) is not None else None
 
 
 def width(parts: list[tuple[str, str]], size: float) -> float:
@@ -172,13 +223,14 @@ def _unit_width(text: str, chain: tuple[str, ...]) -> float:
     return width(parts, 1.0) if parts else 0.0
 
 
+@lru_cache(maxsize=4096)
 def drawable_text(text: str, chain: tuple[str, ...] = (TEXT, CJK)) -> str:
     """Return text with emoji and any character no face in `chain` has removed.
 
     Used for text that is not a name (greetings, notes): a missing glyph must never
-    print as a box. Logs how many characters went, never which.
+    print as a box. Logs how many characters went, never which (once per text: kept).
     """
-    text = visual(clean_paragraphs(text))
+    text = shaped(clean_paragraphs(text))
     if runs(text, chain) is not None:
         return text
     lines = [strip_decoration(line) if line.strip() else "" for line in text.split("\n")]
@@ -222,14 +274,35 @@ def _height(n_lines: int, size: float, leading: float) -> float:
     return (n_lines - 1) * size * leading + (ASCENT + DESCENT) * size if n_lines else 0.0
 
 
-def fit_lines(text: str, box, chain=(TEXT, CJK)):
-    """Return (size, [(runs, width)]) for text shrunk, then wrapped, to fit the box.
+def line_width(text: str, chain: tuple[str, ...], size: float) -> float:
+    """Width in points of one line of text drawn at size (as fit_line measures it)."""
+    return _unit_width(drawable_text(text, chain).replace("\n", " "), chain) * size
+
+
+def text_height(n_lines: int, size: float, leading: float) -> float:
+    """Height in points of n lines at size: first ascent, leadings, last descent."""
+    return _height(n_lines, size, leading)
+
+
+def _drawn(line: str, chain, size: float) -> tuple[tuple, float]:
+    """One line ready for Page.text: its runs in drawing (visual) order, and its width."""
+    return tuple(runs(visual_line(line), chain) or ()), _unit_width(line, chain) * size
+
+
+@lru_cache(maxsize=2048)
+def fit_lines(text: str, box, chain=None):
+    """Return (size, ((runs, width), ...)) for text shrunk, then wrapped, to fit the box.
+
+    Kept per (text, box): the layout measures each text and the draw function fits it
+    again in the same box, and a wave repeats the greeting card after card.
 
     The size steps down from box.size to box.min_size; if the text still does not fit,
     the lines that fit are kept and the last one ends in an ellipsis: never overflow.
+    Lines are broken in logical order, then each is reordered for drawing on its own.
     """
     from reportlab.lib.units import mm
 
+    chain = chain or box.faces
     text = drawable_text(text, chain)
     room_w, room_h = box.w * mm, box.h * mm
     size = box.size
@@ -244,14 +317,16 @@ def fit_lines(text: str, box, chain=(TEXT, CJK)):
         lines = lines[:keep]
         lines[-1] = wrap(lines[-1] + " …", size, room_w, chain)[0].rstrip(" …") + "…"
         size = min(size, room_h / (ASCENT + DESCENT))
-    return size, [(runs(line, chain) or [], _unit_width(line, chain) * size) for line in lines]
+    return size, tuple(_drawn(line, chain, size) for line in lines)
 
 
-def fit_line(text: str, box, chain=(TEXT, CJK)):
-    """Return (size, runs, width) for one line shrunk until it fits the box's width and height."""
+def fit_line(text: str, box, chain=None):
+    """Return (size, runs, width) for one line shrunk to fit the box's width and height."""
     from reportlab.lib.units import mm
 
+    chain = chain or box.faces
     text = drawable_text(text, chain).replace("\n", " ")
     unit = _unit_width(text, chain) or 1.0
     size = min(box.size, box.w * mm / unit, box.h * mm / (ASCENT + DESCENT))
-    return size, runs(text, chain) or [], unit * size
+    parts, width = _drawn(text, chain, size)
+    return size, parts, width

@@ -189,16 +189,18 @@ class Page:
         self._ops.append(f"q {_rgb(rgb)} RG {num(width)} w "
                          f"{num(x1)} {num(y1)} m {num(x2)} {num(y2)} l S Q")
 
-    def text(self, x: float, y: float, parts, size: float, char_space: float = 0.0) -> None:
+    def text(self, x: float, y: float, parts, size: float, char_space: float = 0.0,
+             slant: float = 0.0) -> None:
         """Draw (text, font name) runs from baseline point (x, y) in the fill colour.
 
         The runs follow each other by their glyph widths, as the font's /Widths say;
         a character spacing is kept inside a saved state so it cannot leak into later text.
         A character the font has no glyph for is drawn as its .notdef (never a crash);
-        callers check coverage first (fonts.runs).
+        callers check coverage first (fonts.runs). `slant`:
+        an italic made by shearing the face (x moves by slant x y), as an oblique is drawn.
         """
         ops = [f"q BT {num(char_space)} Tc" if char_space else "BT",
-               f"{num(x)} {num(y)} Td"]
+               f"1 0 {num(slant)} 1 {num(x)} {num(y)} Tm" if slant else f"{num(x)} {num(y)} Td"]
         for text, font in parts:
             state = self.doc.font(font)
             for subset, literal in state.encode(text):
@@ -221,8 +223,8 @@ class Page:
         """Draw the image into the rectangle; embedded once per document however often drawn."""
         name = self.doc.image(image)
         black = "0 g " if image.stencil else ""  # a stencil paints in the fill colour
-        # 1/100 pt (far below a printer dot) is the grid the goldens were drawn on.
-        self._ops.append(f"q {black}{w:.2f} 0 0 {h:.2f} {x:.2f} {y:.2f} cm /{name} Do Q")
+        # 1/1000 pt: a thermal image placed on whole printer dots stays on them.
+        self._ops.append(f"q {black}{num(w)} 0 0 {num(h)} {num(x)} {num(y)} cm /{name} Do Q")
 
     def _content(self) -> bytes:
         """The page's compressed content stream, every saved state restored."""

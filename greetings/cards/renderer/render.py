@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from dataclasses import dataclass
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from ...text import card_language, clean_line
-from . import elements, fonts, layouts, pdf, qr
+from . import elements, flow, fonts, layouts, pdf, qr
 
 log = logging.getLogger(__name__)
-
-SIGNATURE_INK = layouts.PALETTE["signature"]
-
 
 @dataclass(frozen=True)
 class CardWords:
@@ -35,6 +33,8 @@ class CardWords:
     caption: str               # "Tell %(packer)s how we did", beside the QR code
     signoff: str               # "Packed by %(packer)s", under the signature
     quote: str                 # "“%(line)s”": the packer's own line in the language's quotes
+    neutral_caption: str       # "Tell us how we did": a packer name the fonts can't draw
+    neutral_signoff: str       # "Packed with care": the same, under the signature
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,9 @@ class CardData:
     signature_png: bytes | None = None     # from signatures.prepare_signature; None: script name
     signature_1bit: bytes | None = None    # its 1-bit variant, used on thermal profiles
     profile: str = "a6"                # a6 | a5 | a4 | letter | thermal4x6
-    theme: str = layouts.DEFAULT_THEME  # a name of layouts.THEMES (the brand's choice)
+    theme: str = layouts.DEFAULT_THEME  # a name in THEMES, the brand's choice (unknown: warm)
+    accent: str | None = None          # the brand's colour "#rrggbb" (thermal prints black)
+    printed_url: str | None = None     # the short address printed under the QR (else the URL)
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,16 @@ class Card:
     """One insert's content, resolved for drawing: what each draw_<element> reads."""
 
     profile: layouts.Profile
+    theme: layouts.Theme
     brand_name: str
     logo: pdf.Image | None
+    logo_png: bytes | None        # the source, re-sampled to printer dots on thermal
     salutation: str
     greeting_text: str
     packer_line: str | None
-    packer_name: str
+    packer_name: str              # "" when the fonts cannot draw it (neutral wording)
     signature: pdf.Image | None
+    signature_png: bytes | None
     signoff: str
     qr: tuple[int, list[tuple[int, int, int]]]   # size, dark runs (qr.qr_runs)
     caption: str
@@ -114,37 +119,63 @@ def _image(png: bytes | None, what: str, **kwargs) -> pdf.Image | None:
         return None
 
 
+_HEX = re.compile(r"#?([0-9a-fA-F]{6})")
+
+
+def _accent(value: str | None) -> tuple[float, float, float] | None:
+    """The accent "#rrggbb" as RGB 0..1; anything else: None (the theme's own)."""
+    found = _HEX.fullmatch((value or "").strip())
+    if not found:
+        return None
+    raw = bytes.fromhex(found.group(1))
+    return (raw[0] / 255, raw[1] / 255, raw[2] / 255)
+
+
+def _packer(data: CardData) -> str:
+    name = fonts.drawable_name(data.packer_display_name)
+    if name is None:
+        if data.packer_display_name:
+            log.info("card: packer name not drawable with our fonts; neutral wording")
+        return ""
+    return name
+
+
 def prepare(data: CardData) -> Card:
     """Resolve CardData into a Card: names checked and put into the words, images encoded."""
     fonts.register_fonts()
-    profile = layouts.profile(data.profile)
-    packer = fonts.strip_decoration(clean_line(data.packer_display_name))
+    profile = layouts.profile(data.profile).with_accent(_accent(data.accent))
+    packer = _packer(data)
+    words = data.words
     thermal = profile.thermal
     if thermal:
-        signature = _image(data.signature_1bit or data.signature_png, "signature", stencil=True)
+        signature_png = data.signature_png or data.signature_1bit
+        signature = _image(signature_png, "signature")
     else:
-        signature = _image(data.signature_png, "signature", tint=SIGNATURE_INK)
+        signature_png = data.signature_png
+        signature = _image(signature_png, "signature", tint=profile.palette["signature"])
     line = clean_line(data.packer_line)
+    signoff = _fill(words.signoff, "packer", packer) if packer else words.neutral_signoff
+    logo = _image(data.logo, "logo")
     return Card(
         profile=profile,
+        theme=layouts.theme(data.theme),
         brand_name=clean_line(data.brand_name),
-        logo=_image(data.logo, "logo", stencil=thermal),
+        logo=logo, logo_png=data.logo if logo else None,
         salutation=_salutation(data),
         greeting_text=data.greeting_text.strip(),
-        packer_line=_fill(data.words.quote, "line", line) if line else None,
+        packer_line=_fill(words.quote, "line", line) if line else None,
         packer_name=packer,
-        signature=signature,
-        signoff=_fill(data.words.signoff, "packer", packer) + "\n" + format_day(data.date,
-                                                                                data.language),
+        signature=signature, signature_png=signature_png if signature else None,
+        signoff=signoff + "\n" + format_day(data.date, data.language),
         qr=qr.qr_runs(data.feedback_url),
-        caption=_fill(data.words.caption, "packer", packer) + " →",
-        feedback_url=data.feedback_url,
+        caption=_fill(words.caption, "packer", packer) if packer else words.neutral_caption,
+        feedback_url=clean_line(data.printed_url) or data.feedback_url,
     )
 
 
-def draw_page(page: pdf.Page, card: Card) -> None:
-    """Draw every element of the card's profile; a failing element leaves its slot empty."""
-    for box in card.profile.boxes:
+def draw_card(page: pdf.Page, card: Card, cell) -> None:
+    """Draw every element of the card in its cell; a failing element leaves its slot empty."""
+    for box in flow.arrange(card, card.profile, cell):
         mark = page.checkpoint()
         try:
             getattr(elements, f"draw_{box.kind}")(page, box, card)
@@ -155,24 +186,37 @@ def draw_page(page: pdf.Page, card: Card) -> None:
                       type(exc).__name__)
 
 
-def render_wave(items: list[CardData]) -> bytes:
-    """Render many cards into ONE PDF, one page each, in the given order.
+def render_wave(items: list[CardData], start: int = 1) -> bytes:
+    """Render many cards into ONE PDF, in the given order.
 
-    Fonts, the logo and each distinct signature are embedded once per document and
-    referenced from every page that shows them.
+    Single-card profiles give one page per card; sheet profiles (a4, letter) fill each
+    sheet's four cells in reading order, the first sheet from cell `start` (1-4: the
+    rest of a half-used sheet), and leave unused cells blank. A change of profile
+    starts a new page. Fonts, the logo and each distinct signature are embedded once
+    per document and referenced from every page that shows them.
     """
     items = list(items)
     if not items:
         raise ValueError("render_wave needs at least one insert")
     doc = pdf.Document("Greeting cards")
+    page, slot, first, current = None, 0, True, None
     for data in items:
         card = prepare(data)
-        page = pdf.Page(doc, *card.profile.pagesize)
-        draw_page(page, card)
-        doc.add(page)
+        cells = card.profile.cells
+        if page is None or slot >= len(cells) or current != card.profile.name:
+            if page is not None:
+                doc.add(page)
+            page, current = pdf.Page(doc, *card.profile.pagesize), card.profile.name
+            slot = min(max(start, 1), len(cells)) - 1 if first else 0
+            first = False
+            if card.profile.cut_marks:
+                elements.draw_cut_marks(page, card.profile)
+        draw_card(page, card, cells[slot])
+        slot += 1
+    doc.add(page)
     return doc.finish()
 
 
-def render_card(data: CardData) -> bytes:
-    """Render one insert as a one-page PDF."""
-    return render_wave([data])
+def render_card(data: CardData, start: int = 1) -> bytes:
+    """Render one insert as a one-page PDF (on a sheet profile, in cell `start`)."""
+    return render_wave([data], start)
