@@ -128,7 +128,7 @@ def seed_in_app(count: int) -> list[str]:
     from greetings.cards.renderer import prepare_signature
     from greetings.cards.tokens import new_token
     from greetings.extensions import db
-    from greetings.models import Integration, Order, Packer, Shipment, utcnow
+    from greetings.models import Card, Integration, Order, Packer, Shipment, utcnow
     from greetings.station.service import badge_hash
 
     image = Image.new("RGB", (900, 300), "white")
@@ -151,8 +151,8 @@ def seed_in_app(count: int) -> list[str]:
             db.session.add(order)
             db.session.flush()
             token = new_token()
-            db.session.add(Shipment(order_id=order.id, packer_id=packer.id,
-                                    feedback_token=token))
+            db.session.add(Shipment(order_id=order.id, packer_id=packer.id, cards=[
+                Card(packer_id=packer.id, token=token)]))
             tokens.append(token)
         db.session.commit()
     return tokens

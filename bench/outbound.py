@@ -75,7 +75,7 @@ def seed_in_app(count: int) -> list[str]:
     from greetings import create_app
     from greetings.cards.tokens import new_token
     from greetings.extensions import db
-    from greetings.models import Integration, Order, Packer, Shipment, utcnow
+    from greetings.models import Card, Integration, Order, Packer, Shipment, utcnow
     from greetings.station.service import badge_hash
 
     app = create_app()
@@ -92,7 +92,7 @@ def seed_in_app(count: int) -> list[str]:
         db.session.flush()
         tokens = [new_token() for _ in orders]
         db.session.add_all([Shipment(order_id=order.id, packer_id=packer.id,
-                                     feedback_token=token)
+                                     cards=[Card(packer_id=packer.id, token=token)])
                             for order, token in zip(orders, tokens, strict=True)])
         db.session.commit()
     return tokens

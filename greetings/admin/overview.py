@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Delivery, Feedback, Packer, Shipment, Station, utcnow
+from ..models import Card, Delivery, Feedback, Packer, Shipment, Station, utcnow
 
 LATEST_ANSWERS = 5
 
@@ -63,19 +63,20 @@ def latest_answers(limit: int = LATEST_ANSWERS) -> list[Feedback]:
     """Return the newest answers with their order and packer."""
     return db.session.execute(
         select(Feedback)
-        .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
-                 joinedload(Feedback.shipment).joinedload(Shipment.packer))
+        .options(joinedload(Feedback.card).joinedload(Card.shipment).joinedload(Shipment.order),
+                 joinedload(Feedback.card).joinedload(Card.packer))
         .order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(limit)
     ).scalars().all()
 
 
 def stations_today(since: datetime) -> list[tuple[Station, int]]:
     """Return every station with the parcels packed there since `since`."""
-    packed = (select(Shipment.station, func.count(Shipment.id).label("n"))
-              .where(Shipment.packed_at >= since).group_by(Shipment.station).subquery())
+    packed = (select(Shipment.station_id, func.count(Shipment.id).label("n"))
+              .where(Shipment.packed_at >= since).group_by(Shipment.station_id).subquery())
     rows = db.session.execute(
         select(Station, func.coalesce(packed.c.n, 0))
-        .outerjoin(packed, packed.c.station == Station.name).order_by(Station.name)).all()
+        .outerjoin(packed, packed.c.station_id == Station.id)
+        .where(Station.retired_at.is_(None)).order_by(Station.name)).all()
     return [(station, count) for station, count in rows]
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Feedback, Shipment, User
+from ..models import Card, Feedback, Shipment, User
 
 FILTERS = ("all", "comments", "hidden")
 
@@ -13,8 +13,8 @@ def feedback_query(which: str = "all"):
     """Return the newest-first selection of feedback for the moderation list."""
     query = (
         select(Feedback)
-        .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
-                 joinedload(Feedback.shipment).joinedload(Shipment.packer))
+        .options(joinedload(Feedback.card).joinedload(Card.shipment).joinedload(Shipment.order),
+                 joinedload(Feedback.card).joinedload(Card.packer))
         .order_by(Feedback.updated_at.desc(), Feedback.id.desc())
     )
     if which == "comments":

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import InvalidInput
 from ..extensions import db
-from ..models import Feedback, Shipment
+from ..models import Card, Feedback, Shipment
 from .routes import bp
 from .tokens import bearer_required
 
@@ -34,8 +34,8 @@ def list_feedback():
     after = _parse_cursor(request.args.get("cursor"))
     query = (
         select(Feedback)
-        .options(joinedload(Feedback.shipment).joinedload(Shipment.order),
-                 joinedload(Feedback.shipment).joinedload(Shipment.packer))
+        .options(joinedload(Feedback.card).joinedload(Card.shipment).joinedload(Shipment.order),
+                 joinedload(Feedback.card).joinedload(Card.packer))
         .order_by(Feedback.updated_at, Feedback.id)
         .limit(limit + 1)
     )
@@ -62,11 +62,12 @@ def feedback_json(item: Feedback) -> dict:
     Hiding protects the packer's wall; the CRM is the company's own system, so it gets the
     words (and may choose not to show them) but not the manager's private reason.
     """
-    shipment = item.shipment
+    card = item.card
     return {
         "id": item.id,
-        "shipment": {"id": shipment.id, "order": shipment.order.number},
-        "packer": {"display_name": shipment.packer.display_name},
+        "shipment": {"id": card.shipment.id, "order": card.shipment.order.number},
+        "card": {"id": card.id},
+        "packer": {"display_name": card.packer.display_name},
         "rating": item.rating,
         "comment": item.comment,
         "hidden": item.hidden_at is not None,

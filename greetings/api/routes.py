@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from ..cards.renderer import PROFILES
 from ..cards.service import card_pdf
 from ..cards.tokens import feedback_url, public_url
-from ..errors import InvalidInput, UnreadableJson, validation_errors
+from ..errors import InvalidInput, ProblemError, UnreadableJson, validation_errors
 from ..extensions import db
-from ..models import Shipment
-from ..station.service import find_order, find_packer, pack_order
+from ..models import Shipment, Station
+from ..station import identity
+from ..station.service import find_order, find_packer, find_shop, pack_order
+from ..station.stations import station_named
 from .tokens import bearer_or_station, bearer_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -24,6 +26,13 @@ class PackIn(BaseModel):
     order: Annotated[StrictStr, Field(min_length=1, max_length=130)]
     badge: Annotated[StrictStr, Field(min_length=1, max_length=200)]
     station: Annotated[StrictStr, Field(max_length=100)] | None = None
+    # The shop (integration slug) when two shops have an order with this number.
+    shop: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
+
+
+class NotThisStation(ProblemError):
+    status = 403
+    title = "A station packs only as itself and its signed-in packer"
 
 
 def json_body(model):
@@ -49,10 +58,37 @@ def whoami():
 def pack():
     """Record a packed order and answer where its card and feedback page are."""
     body = json_body(PackIn)
-    order = find_order(body.order)
-    shipment = pack_order(order, find_packer(body.badge), body.station)
+    packer = find_packer(body.badge)
+    station = _packing_station(body, packer)
+    shop = find_shop(body.shop) if body.shop is not None else None
+    order = find_order(body.order, station.integrations if station else (),
+                       shop.id if shop else None)
+    shipment = pack_order(order, packer, station)
     db.session.commit()
     return jsonify({"shipment": shipment_json(shipment)})
+
+
+def _packing_station(body: PackIn, packer) -> Station | None:
+    """Return the station a pack is recorded at.
+
+    Through a station's session it is that station, and the badge must be its signed-in
+    packer's: a packer packs only as themselves. With an API token it is the station the
+    body names (an unknown name is refused, so no shipment loses its station).
+    """
+    if g.api_token is None:
+        station = identity.current_station()
+        if packer.id != identity.current_packer().id:
+            raise NotThisStation("the badge is not the signed-in packer's")
+        if body.station is not None and body.station.strip() != station.name:
+            raise NotThisStation(f"this browser is station {station.name}")
+        return station
+    if body.station is None or not body.station.strip():
+        return None
+    station = station_named(body.station)
+    if station is None or not station.active:
+        raise InvalidInput("no station in use has this name",
+                           errors=[{"field": "station", "message": "unknown station"}])
+    return station
 
 
 @bp.get("/shipments/<int:shipment_id>/insert.pdf")
@@ -65,16 +101,17 @@ def card(shipment_id):
         raise InvalidInput(f"profile is one of {', '.join(PROFILES)}",
                            errors=[{"field": "profile", "message": "unknown profile"}])
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", shipment.order.number)[:60] or "card"
-    return Response(card_pdf(shipment, profile), mimetype="application/pdf",
+    # The newest card: the one a reprint prints.
+    return Response(card_pdf(shipment.card, profile), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
 
 
 def shipment_json(shipment: Shipment) -> dict:
-    """Describe a shipment as the packing contract says."""
+    """Describe a shipment as the packing contract says, with its newest card's address."""
     return {
         "id": shipment.id,
         "order": shipment.order.number,
         "packer": {"display_name": shipment.packer.display_name},
         "insert_url": public_url(url_for("api.card", shipment_id=shipment.id)),
-        "feedback_url": feedback_url(shipment.feedback_token),
+        "feedback_url": feedback_url(shipment.card.token),
     }

@@ -1,4 +1,4 @@
-"""From a shipment in the database to the plain data the card renderer draws.
+"""From a card in the database to the plain data the card renderer draws.
 
 `build_card` is the one place that reads the database and configuration for a card,
 and `card_words` the one place that takes the card's words from the gettext catalogs;
@@ -16,7 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import GreetingText, Shipment
+from ..models import Card, GreetingText
 from ..text import card_language
 from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
 from .tokens import qr_url
@@ -89,10 +89,10 @@ def card_words(language: str) -> CardWords:
     return words
 
 
-def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
-    """Gather everything one card shows from the shipment, its order and its packer."""
+def build_card(card: Card, profile: str | None = None) -> CardData:
+    """Gather everything one card shows from the card, its order and the packer named on it."""
     config = current_app.config
-    order, packer = shipment.order, shipment.packer
+    order, packer = card.shipment.order, card.packer
     language = card_language(order.language)
     # A name the card's fonts cannot draw must not reach the text either.
     values = dict(first_name=drawable_name(order.first_name) or "", packer=packer.display_name,
@@ -106,10 +106,10 @@ def build_card(shipment: Shipment, profile: str | None = None) -> CardData:
     signature, signature_1bit = packer.usable_signature()
     return CardData(
         brand_name=config["BRAND_NAME"], logo=_logo(config.get("BRAND_LOGO")),
-        feedback_url=qr_url(shipment.feedback_token),
+        feedback_url=qr_url(card.token),
         packer_display_name=packer.display_name, greeting_text=text,
         words=card_words(language),
-        date=shipment.packed_at.date() if shipment.packed_at else date.today(),
+        date=card.created_at.date() if card.created_at else date.today(),
         language=order.language, first_name=order.first_name, packer_line=packer.own_line,
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
@@ -121,11 +121,11 @@ def _logo(path: str | None) -> bytes | None:
     return Path(path).read_bytes() if path else None
 
 
-def card_pdf(shipment: Shipment, profile: str | None = None) -> bytes:
-    """Render one shipment's card."""
-    return render_card(build_card(shipment, profile))
+def card_pdf(card: Card, profile: str | None = None) -> bytes:
+    """Render one card."""
+    return render_card(build_card(card, profile))
 
 
-def wave_pdf(shipments: list[Shipment], profile: str | None = None) -> bytes:
-    """Render many shipments' cards into one PDF, in the given order."""
-    return render_wave([build_card(shipment, profile) for shipment in shipments])
+def wave_pdf(cards: list[Card], profile: str | None = None) -> bytes:
+    """Render many cards into one PDF, in the given order."""
+    return render_wave([build_card(card, profile) for card in cards])

@@ -58,7 +58,7 @@ def demo():
     # Half the demo orders are packed, so cards can be rendered at once.
     shipments = pack_demo_orders(packers, [number for number, *_ in DEMO_ORDERS[:3]])
     token = _demo_token()
-    _print_welcome(token, feedback_url(shipments[0].feedback_token))
+    _print_welcome(token, feedback_url(shipments[0].card.token))
 
 
 def _integration(slug, kind) -> Integration:

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Order, Packer, Role, Shipment, Station, User
 from ..staff.service import create_user
 from ..station.service import badge_hash, pack_order
+from ..station.stations import site_named, station_named
 
 DEMO_PACKERS = [
     # full name, display name, badge, PIN, own line, draws a signature
@@ -60,16 +61,17 @@ def ensure_demo_staff() -> None:
         create_user(email, password, Role.MANAGER)
     if db.session.execute(
             select(Station).where(Station.name == DEMO_STATION)).scalar_one_or_none() is None:
-        db.session.add(Station(name=DEMO_STATION, site="Demo warehouse"))
+        db.session.add(Station(name=DEMO_STATION, site=site_named("Demo warehouse")))
     db.session.commit()
 
 
 def pack_demo_orders(packers: list[Packer], numbers: list[str]) -> list[Shipment]:
     """Pack the given demo orders, alternating packers (a reprint if already packed)."""
     shipments = []
+    station = station_named(DEMO_STATION)
     for index, number in enumerate(numbers):
         order = db.session.execute(
             select(Order).where(Order.external_id == f"DEMO-{number}")).scalar_one()
-        shipments.append(pack_order(order, packers[index % len(packers)], DEMO_STATION))
+        shipments.append(pack_order(order, packers[index % len(packers)], station))
     db.session.commit()
     return shipments

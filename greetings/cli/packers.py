@@ -119,7 +119,7 @@ def render(order_number, out, profile):
     shipment = shipment_of(order)
     if shipment is None:
         raise click.ClickException(f"order {order.number} has not been packed yet")
-    Path(out).write_bytes(card_pdf(shipment, profile))
+    Path(out).write_bytes(card_pdf(shipment.card, profile))
     click.echo(f"wrote {out}")
 
 

@@ -23,7 +23,7 @@ from .service import (
     can_change,
     edit_deadline,
     feedback_of,
-    find_shipment,
+    find_card,
     page_language,
     save_answer,
 )
@@ -50,11 +50,11 @@ per_token = limiter.shared_limit(
     scope="feedback-token", key_func=_token_key)
 
 
-def _shipment_or_404(token):
-    shipment = find_shipment(token)
-    if shipment is None:
+def _card_or_404(token):
+    card = find_card(token)
+    if card is None:
         abort(404)
-    return shipment
+    return card
 
 
 def _private(response):
@@ -73,18 +73,27 @@ def _private(response):
 @per_token
 def give(token):
     """Show the card's feedback form, and take the customer's answer."""
-    shipment = _shipment_or_404(token)
-    lang = page_language(shipment, request.args.get("lang"))
+    card = _card_or_404(token)
+    lang = page_language(card, request.args.get("lang"))
     with force_locale(lang):
-        return _private(_answer_page(shipment, lang))
+        if card.voided:
+            return _private(_voided_page(card, lang))
+        return _private(_answer_page(card, lang))
 
 
 # The QR code may carry the whole URL upper-case (a smaller code): same page.
 bp.add_url_rule("/F/<token>", endpoint="give_upper", view_func=give, methods=["GET", "POST"])
 
 
-def _answer_page(shipment, lang):
-    feedback = feedback_of(shipment)
+def _voided_page(card, lang):
+    # The card went into the wrong parcel: whoever holds it is greeted by no name and
+    # can answer nothing (410: the card is gone for good).
+    return render_template("feedback/void.html", lang=lang,
+                           languages=_language_links(card)), 410
+
+
+def _answer_page(card, lang):
+    feedback = feedback_of(card)
     editable = can_change(feedback)
     prefill = {"rating": feedback.rating, "comment": feedback.comment} if feedback else None
     form = FeedbackForm(data=prefill)
@@ -95,21 +104,20 @@ def _answer_page(shipment, lang):
         elif form.validate():
             answer = FeedbackIn(form.rating.data, form.comment.data, lang)
             try:
-                save_answer(shipment, answer)
+                save_answer(card, answer)
             except FeedbackLocked:
                 editable, status = False, 409
             else:
                 db.session.commit()
-                return redirect(url_for(".thanks", token=shipment.feedback_token, lang=lang),
-                                303)
+                return redirect(url_for(".thanks", token=card.token, lang=lang), 303)
         else:
             status = 400 if "csrf_token" in form.errors else 422
     return render_template(
-        "feedback/page.html", shipment=shipment, packer=shipment.packer,
-        first_name=shipment.order.first_name, feedback=feedback, form=form,
+        "feedback/page.html", card=card, packer=card.packer,
+        first_name=card.shipment.order.first_name, feedback=feedback, form=form,
         editable=editable, deadline=edit_deadline(feedback) if feedback else None,
-        lang=lang, languages=_language_links(shipment),
-        signature_size=_png_size(_signature(shipment)),
+        lang=lang, languages=_language_links(card),
+        signature_size=_png_size(_signature(card)),
     ), status
 
 
@@ -118,15 +126,15 @@ def _answer_page(shipment, lang):
 @per_token
 def thanks(token):
     """Thank the customer in the packer's name, and offer the public review link if any."""
-    shipment = _shipment_or_404(token)
-    feedback = feedback_of(shipment)
-    lang = page_language(shipment, request.args.get("lang"))
-    if feedback is None:
-        return redirect(url_for(".give", token=shipment.feedback_token, lang=lang), 303)
+    card = _card_or_404(token)
+    feedback = feedback_of(card)
+    lang = page_language(card, request.args.get("lang"))
+    if feedback is None or card.voided:
+        return redirect(url_for(".give", token=card.token, lang=lang), 303)
     with force_locale(lang):
         page = render_template(
-            "feedback/thanks.html", shipment=shipment, packer=shipment.packer,
-            first_name=shipment.order.first_name, feedback=feedback, lang=lang,
+            "feedback/thanks.html", card=card, packer=card.packer,
+            first_name=card.shipment.order.first_name, feedback=feedback, lang=lang,
             editable=can_change(feedback),
             # The same link for every rating: review sites forbid asking only happy people.
             review_url=current_app.config.get("REVIEW_URL"),
@@ -138,7 +146,8 @@ def thanks(token):
 @per_address
 def signature(token):
     """Send the packer's signature image, only while they consent to showing it."""
-    image = _signature(_shipment_or_404(token))
+    card = _card_or_404(token)
+    image = None if card.voided else _signature(card)
     if image is None:
         abort(404)
     response = make_response(image)
@@ -149,8 +158,8 @@ def signature(token):
     return response.make_conditional(request)
 
 
-def _signature(shipment) -> bytes | None:
-    signature_png, _ = shipment.packer.usable_signature()
+def _signature(card) -> bytes | None:
+    signature_png, _ = card.packer.usable_signature()
     return signature_png
 
 
@@ -161,7 +170,7 @@ def _png_size(png: bytes | None) -> tuple[int, int] | None:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def _language_links(shipment):
+def _language_links(card):
     return [(code, LANGUAGE_NAMES.get(code, code),
-             url_for(".give", token=shipment.feedback_token, lang=code))
+             url_for(".give", token=card.token, lang=code))
             for code in current_app.config["LANGUAGES"]]

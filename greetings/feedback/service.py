@@ -1,5 +1,5 @@
-"""Feedback: finding a shipment by its card's token, storing its one answer, hiding a
-comment from the packer's wall (the one writer of the feedback table), and the wall.
+"""Feedback: finding a card by its token, storing its one answer, hiding a comment from
+the packer's wall (the one writer of the feedback table), and the wall.
 
 The routes commit.
 """
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..cards.tokens import normalise
 from ..extensions import db
-from ..models import Feedback, Shipment, User, dialect_insert, utcnow
+from ..models import Card, Feedback, Shipment, User, dialect_insert, utcnow
 from ..outbound.outbox import record_feedback_event
 from ..text import card_language
 
@@ -37,29 +37,34 @@ class FeedbackIn:
     language: str
 
 
-def find_shipment(token: str) -> Shipment | None:
-    """Return the shipment a card's token names, with its order and packer, or None."""
+def find_card(token: str) -> Card | None:
+    """Return the card a token names (voided or not), with its order and packer, or None.
+
+    Every card ever printed is found, also after a repack: its page credits the packer
+    named on that card.
+    """
     token = normalise(token)
     if token is None:
         return None
     return db.session.execute(
-        select(Shipment).options(joinedload(Shipment.order), joinedload(Shipment.packer))
-        .where(Shipment.feedback_token == token)
+        select(Card).options(joinedload(Card.shipment).joinedload(Shipment.order),
+                             joinedload(Card.packer))
+        .where(Card.token == token)
     ).scalar_one_or_none()
 
 
-def feedback_of(shipment: Shipment) -> Feedback | None:
-    """Return the answer already given for the shipment, if any."""
+def feedback_of(card: Card) -> Feedback | None:
+    """Return the answer already given through the card, if any."""
     return db.session.execute(
-        select(Feedback).where(Feedback.shipment_id == shipment.id)
+        select(Feedback).where(Feedback.card_id == card.id)
     ).scalar_one_or_none()
 
 
-def page_language(shipment: Shipment, chosen: str | None) -> str:
+def page_language(card: Card, chosen: str | None) -> str:
     """Return the page language: the customer's own choice, else the order's language."""
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
-    return card_language(shipment.order.language)
+    return card_language(card.shipment.order.language)
 
 
 def edit_deadline(feedback: Feedback) -> datetime:
@@ -73,13 +78,13 @@ def can_change(feedback: Feedback | None, now: datetime | None = None) -> bool:
     return feedback is None or (now or utcnow()) <= edit_deadline(feedback)
 
 
-def save_answer(shipment: Shipment, answer: FeedbackIn) -> Feedback:
-    """Store the shipment's one answer, or update it within the edit window.
+def save_answer(card: Card, answer: FeedbackIn) -> Feedback:
+    """Store the card's one answer, or update it within the edit window.
 
     Raises FeedbackLocked after the window; the caller commits. Two first answers racing
     each other make one row: the second insert does nothing, and updates that row.
     """
-    feedback = feedback_of(shipment)
+    feedback = feedback_of(card)
     if not can_change(feedback):
         raise FeedbackLocked
     now = utcnow()
@@ -88,10 +93,10 @@ def save_answer(shipment: Shipment, answer: FeedbackIn) -> Feedback:
         insert = dialect_insert(db.session.get_bind().dialect.name)
         inserted = db.session.execute(
             insert(Feedback)
-            .values(shipment_id=shipment.id, rating=answer.rating, comment=answer.comment,
+            .values(card_id=card.id, rating=answer.rating, comment=answer.comment,
                     language=answer.language, created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["shipment_id"])).rowcount
-        feedback = feedback_of(shipment)
+            .on_conflict_do_nothing(index_elements=["card_id"])).rowcount
+        feedback = feedback_of(card)
         # A racing first answer inserted the row instead: this one updates it.
         if inserted:
             event = "feedback.received"
@@ -134,14 +139,15 @@ def wall_for(packer_id: int, limit: int | None = None, now: datetime | None = No
     """
     now = now or utcnow()
     limit = limit or int(current_app.config["FEEDBACK_WALL_SIZE"])
-    mine = select(Feedback).join(Shipment).where(Shipment.packer_id == packer_id)
+    # Credited to the packer named on the card the customer answered through.
+    mine = select(Feedback).join(Card).where(Card.packer_id == packer_id)
     latest = db.session.execute(
         mine.order_by(Feedback.updated_at.desc(), Feedback.id.desc()).limit(limit)
     ).scalars().all()
     since = week_start(now.date())
     count = db.session.execute(
-        select(func.count(Feedback.id)).join(Shipment)
-        .where(Shipment.packer_id == packer_id, Feedback.created_at >= since)
+        select(func.count(Feedback.id)).join(Card)
+        .where(Card.packer_id == packer_id, Feedback.created_at >= since)
     ).scalar_one()
     entries = [{
         "rating": feedback.rating,

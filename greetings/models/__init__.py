@@ -5,6 +5,7 @@ reach a model, and importing this package registers every table on `Base.metadat
 """
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
+from .cards import Card
 from .feedback import Feedback
 from .intake import (
     Delivery,
@@ -19,15 +20,14 @@ from .intake import (
 )
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
-from .packing import GreetingText, PrintMode, Shipment, Station
+from .packing import GreetingText, PrintMode, Shipment, Site, Station, station_integrations
 from .people import ApiToken, Packer, Role, User
 from .throttle import SignInFailure
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Delivery", "DeliveryOutcome", "Feedback",
+    "NAMING_CONVENTION", "ApiToken", "Base", "Card", "Delivery", "DeliveryOutcome", "Feedback",
     "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
     "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure",
-    "Station", "User",
-    "dialect_insert", "enum_column", "utcnow",
+    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site",
+    "Station", "User", "dialect_insert", "enum_column", "station_integrations", "utcnow",
 ]

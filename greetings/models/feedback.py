@@ -11,16 +11,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, utcnow
 
 if TYPE_CHECKING:
+    from .cards import Card
     from .packing import Shipment
 
 
 class Feedback(Base):
-    """What the customer said about one shipment (one per shipment; a second post updates)."""
+    """What the customer said through one card (one per card; a second post updates).
+
+    It is credited to the packer named on the card; a shipment counts as answered when
+    any of its cards is.
+    """
 
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), unique=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), unique=True)
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
@@ -31,4 +36,9 @@ class Feedback(Base):
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    shipment: Mapped[Shipment] = relationship()
+    card: Mapped[Card] = relationship()
+
+    @property
+    def shipment(self) -> Shipment:
+        """Return the shipment the card went into."""
+        return self.card.shipment

@@ -205,17 +205,17 @@ def _count_cards_served(response):
     if request.endpoint == "station.wave":
         count = response.headers.get("X-Wave-Count", "0")
         CARDS.labels(channel="wave").inc(int(count) if count.isdigit() else 0)
-    elif request.endpoint == "api.insert":
+    elif request.endpoint == "api.card":
         CARDS.labels(channel="api").inc()
 
 
 def _watch_station_prints():
-    """Count each station print (Shipment.print_count going up) when its commit lands."""
-    from ..models import Shipment
+    """Count each station print (Card.print_count going up) when its commit lands."""
+    from ..models import Card
 
-    if event.contains(Shipment.print_count, "set", _on_print_count):
+    if event.contains(Card.print_count, "set", _on_print_count):
         return
-    event.listen(Shipment.print_count, "set", _on_print_count)
+    event.listen(Card.print_count, "set", _on_print_count)
     event.listen(Session, "after_commit", _flush_prints)
     event.listen(Session, "after_rollback", _drop_prints)
 

@@ -20,7 +20,15 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..intake.signatures import sign_standard
 from ..jobs import enqueue, setting_on
-from ..models import Feedback, OutboundAttempt, OutboundEndpoint, OutboundEvent, Shipment, utcnow
+from ..models import (
+    Card,
+    Feedback,
+    OutboundAttempt,
+    OutboundEndpoint,
+    OutboundEvent,
+    Shipment,
+    utcnow,
+)
 from ..ops import observe_job
 from .outbox import DELIVER
 from .sender import Answer, post
@@ -43,7 +51,8 @@ def build_body(event: OutboundEvent) -> bytes:
     A comment hidden by a manager or cleared by the retention purge is sent as null.
     """
     feedback = event.feedback
-    shipment = feedback.shipment
+    card = feedback.card
+    shipment = card.shipment
     comment = None if feedback.hidden_at is not None else (feedback.comment or None)
     body = {
         "type": event.type,
@@ -55,7 +64,9 @@ def build_body(event: OutboundEvent) -> bytes:
                          "updated_at": _iso(feedback.updated_at)},
             "shipment": {"id": shipment.id, "order": shipment.order.number,
                          "packed_at": _iso(shipment.packed_at)},
-            "packer": {"display_name": shipment.packer.display_name},
+            # The card the customer answered through (a repacked parcel has several).
+            "card": {"id": card.id},
+            "packer": {"display_name": card.packer.display_name},
         },
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -98,8 +109,9 @@ def _claim(event_id: int, now: datetime, timeout: float):
     event = db.session.execute(
         select(OutboundEvent).where(OutboundEvent.id == event_id).options(
             joinedload(OutboundEvent.endpoint),
-            joinedload(OutboundEvent.feedback).joinedload(Feedback.shipment)
-            .options(joinedload(Shipment.order), joinedload(Shipment.packer)))
+            joinedload(OutboundEvent.feedback).joinedload(Feedback.card)
+            .options(joinedload(Card.shipment).joinedload(Shipment.order),
+                     joinedload(Card.packer)))
     ).scalar_one()
     return (Claimed(event_id, event.endpoint_id, event.attempts, event.retry_from, until,
                     event.due_at), event)

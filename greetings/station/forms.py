@@ -21,7 +21,7 @@ PROFILE_LABELS = {"a6": "A6 (105 x 148 mm)", "a5": "A5", "a4": "A4", "letter": "
 
 class StationSetupForm(FlaskForm):
     name = StringField(_l("Station name"), validators=[DataRequired(), Length(max=100)])
-    site = StringField(_l("Site"), validators=[Optional(), Length(max=100)])
+    site_name = StringField(_l("Site"), validators=[Optional(), Length(max=100)])
     profile = SelectField(_l("Paper"), choices=[(p, PROFILE_LABELS.get(p, p)) for p in PROFILES])
     print_mode = SelectField(_l("Printing"), choices=[
         ("browser", _l("In the browser (print dialog, or silent with --kiosk-printing)")),

@@ -21,7 +21,7 @@ from ..cards.service import card_pdf, wave_pdf
 from ..errors import wants_problem_json
 from ..extensions import db, limiter
 from ..feedback.service import wall_for
-from ..models import Packer, Shipment, Station
+from ..models import Card, Packer, Shipment, Station
 from ..staff.service import manager_required
 from . import identity
 from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm, WaveForm
@@ -32,9 +32,10 @@ from .service import (
     orders_of_pick_list,
     pack_order,
     parse_pick_list,
-    recent_shipments,
+    recent_cards,
     unpacked_orders,
 )
+from .stations import site_named
 
 bp = Blueprint("station", __name__, url_prefix="/station")
 ONE_YEAR = 365 * 24 * 3600
@@ -79,7 +80,7 @@ def index():
         return render_template("station/sign_in.html", station=station, badge_form=BadgeForm(),
                                pin_form=PinForm(), packers=packers)
     return render_template("station/scan.html", station=station, packer=packer,
-                           form=ScanForm(), recent=recent_shipments(station.name),
+                           form=ScanForm(), recent=recent_cards(station),
                            wall=wall_for(packer.id))
 
 
@@ -88,7 +89,8 @@ def index():
 def setup():
     """Let a manager set this computer up as a station (name, site, paper, printing)."""
     current = identity.current_station()
-    form = StationSetupForm(obj=current)
+    form = StationSetupForm(obj=current,
+                            site_name=current.site.name if current and current.site else "")
     if form.validate_on_submit():
         station = db.session.execute(
             select(Station).where(Station.name == form.name.data.strip())).scalar_one_or_none()
@@ -96,6 +98,7 @@ def setup():
             station = Station(name=form.name.data.strip())
             db.session.add(station)
         form.populate_obj(station)
+        station.site = site_named(form.site_name.data)
         station.name = station.name.strip()
         station.cups_queue = station.cups_queue or None
         db.session.commit()
@@ -170,13 +173,14 @@ def scan_order():
 def reprint(shipment_id):
     """Print a card again (a reprint, or a retry after a printer failure)."""
     station = identity.current_station()
-    outcome = record_reprint(db.get_or_404(Shipment, shipment_id))
+    outcome = record_reprint(db.get_or_404(Shipment, shipment_id).card)
     db.session.commit()
     return _answer_scan(print_card(outcome, station), station)
 
 
 # How each result is answered: the status, and what the packer reads.
 SCAN_STATUS = {ScanResult.PRINTED: 200, ScanResult.UNKNOWN: 404, ScanResult.CANCELLED: 409,
+               ScanResult.CHOOSE_SHOP: 409,
                ScanResult.OTHER_PACKER: 409, ScanResult.PRINT_FAILED: 502}
 
 
@@ -186,6 +190,11 @@ def _answer_scan(outcome: ScanOutcome, station: Station):
     order, shipment = outcome.order, outcome.shipment
     if outcome.result == ScanResult.UNKNOWN:
         answer["message"] = _("Unknown order: %(code)s", code=outcome.code.strip()[:40])
+    elif outcome.result == ScanResult.CHOOSE_SHOP:
+        answer.update(order=outcome.code.strip().lstrip("#")[:40],
+                      shops=[{"id": shop.id, "name": shop.slug} for shop in outcome.shops],
+                      message=_("Order %(number)s exists in several shops. Which shop?",
+                                number=outcome.code.strip().lstrip("#")[:40]))
     elif outcome.result == ScanResult.CANCELLED:
         answer.update(order=order.number, message=_(
             "Order %(number)s is cancelled. Do not ship it.", number=order.number))
@@ -196,8 +205,9 @@ def _answer_scan(outcome: ScanOutcome, station: Station):
     else:
         answer.update(
             reprint=outcome.reprint, order=order.number, shipment_id=shipment.id,
-            packer=shipment.packer.display_name, print_mode=station.print_mode,
-            pdf_url=url_for("station.card", shipment_id=shipment.id),
+            card_id=outcome.card.id, packer=outcome.card.packer.display_name,
+            print_mode=station.print_mode,
+            pdf_url=url_for("station.card", card_id=outcome.card.id),
             message=(_("Reprinted the card for order %(number)s.", number=order.number)
                      if outcome.reprint else
                      _("Card printed for order %(number)s.", number=order.number)))
@@ -216,16 +226,16 @@ def _answer(answer, status):
     station = identity.current_station()
     return render_template("station/scan.html", station=station, packer=g.packer,
                            form=ScanForm(formdata=None), answer=answer,
-                           recent=recent_shipments(station.name),
+                           recent=recent_cards(station),
                            wall=wall_for(g.packer.id)), status
 
 
-@bp.get("/shipments/<int:shipment_id>/insert.pdf")
+@bp.get("/cards/<int:card_id>/insert.pdf")
 @identity.packer_required
-def card(shipment_id):
+def card(card_id):
     """Send a card as PDF, on the station's paper."""
-    shipment = db.get_or_404(Shipment, shipment_id)
-    return Response(card_pdf(shipment, identity.current_station().profile),
+    found = db.get_or_404(Card, card_id)
+    return Response(card_pdf(found, identity.current_station().profile),
                     mimetype="application/pdf",
                     headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
 
@@ -235,9 +245,10 @@ def card(shipment_id):
 def recent():
     """List the station's last 20 parcels."""
     station = identity.current_station()
-    return jsonify([{"order": s.order.number, "packer": s.packer.display_name,
-                     "packed_at": s.packed_at.isoformat() + "Z", "shipment_id": s.id}
-                    for s in recent_shipments(station.name)])
+    return jsonify([{"order": c.shipment.order.number, "packer": c.packer.display_name,
+                     "packed_at": c.created_at.isoformat() + "Z", "shipment_id": c.shipment_id,
+                     "card_id": c.id}
+                    for c in recent_cards(station)])
 
 
 @bp.route("/wave", methods=["GET", "POST"])
@@ -250,16 +261,18 @@ def wave():
                                station=identity.current_station())
     station = identity.current_station()
     if form.source.data == "unpacked":
-        orders, missing = unpacked_orders(), []
+        orders, missing = unpacked_orders(station.integrations), []
     else:
-        orders, missing = orders_of_pick_list(parse_pick_list(form.numbers.data))
+        orders, skipped = orders_of_pick_list(parse_pick_list(form.numbers.data),
+                                              station.integrations)
+        missing = [code for code, _reason in skipped]
     if missing or not orders:
         flash(_("Not found: %(numbers)s", numbers=", ".join(missing)) if missing
               else _("No orders to print."), "error")
         return render_template("station/wave.html", form=form, packer=g.packer,
                                station=station), 422
-    shipments = [pack_order(order, g.packer, station.name) for order in orders]
+    cards = [pack_order(order, g.packer, station).card for order in orders]
     db.session.commit()
-    return Response(wave_pdf(shipments, station.profile), mimetype="application/pdf",
+    return Response(wave_pdf(cards, station.profile), mimetype="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="wave.pdf"',
-                             "X-Wave-Count": str(len(shipments))})
+                             "X-Wave-Count": str(len(cards))})

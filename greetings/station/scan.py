@@ -10,13 +10,15 @@ from dataclasses import dataclass, replace
 from flask import current_app
 
 from ..cards.service import card_pdf
-from ..models import Order, Packer, PrintMode, Shipment, Station
+from ..models import Card, Integration, Order, Packer, PrintMode, Shipment, Station
 from .printing import PrintFailed, send_to_cups
 from .service import (
+    OrderAmbiguous,
     OrderNotFound,
     OrderNotPackable,
     count_print,
     find_order,
+    order_shop,
     pack_order,
     packed_or_packable,
     repack,
@@ -28,6 +30,7 @@ class ScanResult(enum.StrEnum):
 
     PRINTED = "printed"
     UNKNOWN = "unknown"  # no order has this barcode
+    CHOOSE_SHOP = "choose_shop"  # orders of several shops have this number: which one?
     CANCELLED = "cancelled"  # never packed, and no longer open: do not ship it
     OTHER_PACKER = "other_packer"  # someone else packed it: reprint theirs, or repack?
     PRINT_FAILED = "print_failed"  # recorded, but the printer did not take the card
@@ -48,42 +51,53 @@ class ScanOutcome:
     code: str
     order: Order | None = None
     shipment: Shipment | None = None
+    # The card that prints: a new one, or the newest one again on a reprint.
+    card: Card | None = None
     reprint: bool = False
+    # The shops to choose from when the number is ambiguous.
+    shops: tuple[Integration, ...] = ()
     # The CUPS job id once the server printed, or why the printer refused the card.
     job: str | None = None
     failure: str | None = None
 
 
-def scan(code: str, packer: Packer, station: Station, choice: Choice | None = None
-         ) -> ScanOutcome:
+def scan(code: str, packer: Packer, station: Station, choice: Choice | None = None,
+         shop_id: int | None = None) -> ScanOutcome:
     """Handle a scanned order barcode: pack, repack, or count a reprint of the order.
 
-    `choice` answers the question asked when someone else packed the order already.
+    Only orders of the station's shops count (all, if it names none). `choice` answers
+    the question asked when someone else packed the order already, `shop_id` the one
+    asked when two shops have an order with this number.
     """
     try:
-        order = find_order(code)
+        order = find_order(code, station.integrations, shop_id)
         shipment = packed_or_packable(order)
     except OrderNotFound:
         return ScanOutcome(ScanResult.UNKNOWN, code)
+    except OrderAmbiguous as ambiguous:
+        shops = tuple(order_shop(order) for order in ambiguous.orders)
+        return ScanOutcome(ScanResult.CHOOSE_SHOP, code, shops=shops)
     except OrderNotPackable as refused:
         return ScanOutcome(ScanResult.CANCELLED, code, refused.order)
     if shipment is not None and shipment.packer_id != packer.id and choice is None:
-        return ScanOutcome(ScanResult.OTHER_PACKER, code, order, shipment)
+        return ScanOutcome(ScanResult.OTHER_PACKER, code, order, shipment, shipment.card)
     if shipment is None:
-        shipment, again = pack_order(order, packer, station.name), False
+        shipment = pack_order(order, packer, station)
+        card, again = shipment.card, False
     elif choice == Choice.REPACK:
-        shipment, again = repack(shipment, packer, station.name), False
+        card, again = repack(shipment, packer, station), False
     else:
-        again = True
-    count_print(shipment)
-    return ScanOutcome(ScanResult.PRINTED, code, order, shipment, reprint=again)
+        card, again = shipment.card, True
+    count_print(card)
+    return ScanOutcome(ScanResult.PRINTED, code, order, shipment, card, reprint=again)
 
 
-def record_reprint(shipment: Shipment) -> ScanOutcome:
-    """Count a reprint of the shipment's card (or a retry after a printer failure)."""
-    count_print(shipment)
+def record_reprint(card: Card) -> ScanOutcome:
+    """Count a reprint of a card (or a retry after a printer failure)."""
+    count_print(card)
+    shipment = card.shipment
     return ScanOutcome(ScanResult.PRINTED, shipment.order.number, shipment.order, shipment,
-                       reprint=True)
+                       card, reprint=True)
 
 
 def print_card(outcome: ScanOutcome, station: Station) -> ScanOutcome:
@@ -94,11 +108,10 @@ def print_card(outcome: ScanOutcome, station: Station) -> ScanOutcome:
     if (outcome.result != ScanResult.PRINTED or station.print_mode != PrintMode.CUPS
             or not station.cups_queue):
         return outcome
-    shipment = outcome.shipment
     try:
         job = send_to_cups(
-            card_pdf(shipment, station.profile), station.cups_queue, station.profile,
-            f"order {shipment.order.number}", current_app.config.get("CUPS_SERVER"))
+            card_pdf(outcome.card, station.profile), station.cups_queue, station.profile,
+            f"order {outcome.order.number}", current_app.config.get("CUPS_SERVER"))
     except PrintFailed as error:
         return replace(outcome, result=ScanResult.PRINT_FAILED, failure=error.detail)
     return replace(outcome, job=job)

@@ -1,23 +1,53 @@
-"""Packing: finding orders and packers by what scanners read, and recording shipments.
+"""Packing: finding orders and packers by what scanners read, recording shipments and cards.
 
 Plain functions over the session; the route or command that calls them commits.
 """
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from ..cards.tokens import new_token
 from ..errors import ProblemError
 from ..extensions import db
-from ..models import Order, OrderStatus, Packer, Shipment, dialect_insert, utcnow
+from ..models import (
+    Card,
+    Integration,
+    Order,
+    OrderStatus,
+    Packer,
+    Shipment,
+    Station,
+    dialect_insert,
+    utcnow,
+)
 from ..text import is_printable_code
+
+# More orders than this under one number is no barcode but a data problem.
+MAX_CANDIDATES = 20
 
 
 class OrderNotFound(ProblemError):
     status = 404
     title = "Unknown order"
+
+
+class OrderAmbiguous(ProblemError):
+    """Two or more shops have an order with this number: a person must say which."""
+
+    status = 409
+    title = "Several shops have an order with this number"
+
+    def __init__(self, detail, *, orders: list[Order]):
+        super().__init__(detail)
+        self.orders = orders
+
+    def body(self):
+        """Add the shops to choose from (their slugs) to the problem document."""
+        return {**super().body(), "shops": [order_shop(order).slug for order in self.orders]}
 
 
 class OrderNotPackable(ProblemError):
@@ -27,6 +57,11 @@ class OrderNotPackable(ProblemError):
     def __init__(self, detail, *, order: Order):
         super().__init__(detail)
         self.order = order
+
+
+class ShopNotFound(ProblemError):
+    status = 422
+    title = "Unknown shop"
 
 
 class PackerNotFound(ProblemError):
@@ -51,19 +86,55 @@ def find_packer(badge: str) -> Packer:
     return packer
 
 
-def find_order(scanned: str) -> Order:
-    """Return the order a scanned barcode names: its number, with or without #, or its id."""
+def find_shop(slug: str) -> Integration:
+    """Return the shop (integration) with this slug, or raise ShopNotFound."""
+    shop = None
+    if is_printable_code(slug):
+        shop = db.session.execute(
+            select(Integration).where(Integration.slug == slug.strip())).scalar_one_or_none()
+    if shop is None:
+        raise ShopNotFound("no shop (integration) has this slug")
+    return shop
+
+
+def order_shop(order: Order) -> Integration:
+    """Return the shop (integration) an order came from."""
+    return db.session.get(Integration, order.integration_id)
+
+
+def find_order(scanned: str, shops: Sequence[Integration] = (), shop_id: int | None = None
+               ) -> Order:
+    """Return the order a scanned barcode names: its number, with or without #, or its id.
+
+    Only orders of `shops` count when any are given (a station's), and only the one shop
+    `shop_id` when a person chose it. A number that orders of two shops share raises
+    OrderAmbiguous: guessing could print the wrong customer's card.
+    """
     code = scanned.strip().lstrip("#").strip()
     # Barcodes are printable; NUL or a lone surrogate would only upset the database driver.
     if not code or len(code) > 128 or not is_printable_code(code):
         raise OrderNotFound("scan the order's barcode")
+    query = select(Order).where(or_(Order.number == code, Order.external_id == code))
+    if shops:
+        query = query.where(Order.integration_id.in_([shop.id for shop in shops]))
+    if shop_id is not None:
+        query = query.where(Order.integration_id == shop_id)
     found = db.session.execute(
-        select(Order).where(or_(Order.number == code, Order.external_id == code))
-        .order_by((Order.number == code).desc(), Order.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    if found is None:
+        query.order_by((Order.number == code).desc(), Order.id.desc()).limit(MAX_CANDIDATES)
+    ).scalars().all()
+    if not found:
         raise OrderNotFound(f"no order {code!r}")
-    return found
+    # A number match beats an id match; within a shop the newest order wins.
+    by_number = [order for order in found if order.number == code] or found
+    newest: dict[int, Order] = {}
+    for order in by_number:
+        newest.setdefault(order.integration_id, order)
+    if len(newest) > 1:
+        orders = list(newest.values())
+        names = ", ".join(order_shop(order).slug for order in orders)
+        raise OrderAmbiguous(f"order {code} exists in {names}: say which shop",
+                             orders=orders)
+    return by_number[0]
 
 
 def packed_or_packable(order: Order) -> Shipment | None:
@@ -79,60 +150,89 @@ def packed_or_packable(order: Order) -> Shipment | None:
     return shipment
 
 
-def pack_order(order: Order, packer: Packer, station: str | None = None) -> Shipment:
-    """Record that the packer packed the order; a second scan returns the same shipment.
+def pack_order(order: Order, packer: Packer, station: Station | None = None) -> Shipment:
+    """Record that the packer packed the order, with its first card; a second scan returns
+    the same shipment.
 
-    Two stations scanning the same order at once make one shipment: the insert does
-    nothing when the order has one already, and both get the one that was stored first.
+    Two stations scanning the same order at once make one shipment and one card: the
+    insert does nothing when the order has one already, only the one whose insert stored
+    the shipment adds its card, and both get the shipment that was stored first.
     """
     existing = packed_or_packable(order)
     if existing is not None:
         return existing
     insert = dialect_insert(db.session.get_bind().dialect.name)
-    db.session.execute(
+    now = utcnow()
+    stored = db.session.execute(
         insert(Shipment)
-        .values(order_id=order.id, packer_id=packer.id, station=station, packed_at=utcnow(),
-                feedback_token=new_token(), print_count=0)
-        .on_conflict_do_nothing(index_elements=["order_id"]))
+        .values(order_id=order.id, packer_id=packer.id, packed_at=now,
+                station_id=station.id if station else None,
+                site_id=station.site_id if station else None)
+        .on_conflict_do_nothing(index_elements=["order_id"])
+        .returning(Shipment.id)).scalar_one_or_none()
+    if stored is not None:
+        card = _new_card(packer, station, now)
+        card.shipment_id = stored
+        db.session.add(card)
+        db.session.flush()
     return shipment_of(order)
 
 
+def _new_card(packer: Packer, station: Station | None, now) -> Card:
+    # print_count starts at 0 and count_print raises it: the metrics count that change.
+    return Card(packer_id=packer.id, token=new_token(), created_at=now, print_count=0,
+                station_id=station.id if station else None)
+
+
 def shipment_of(order: Order) -> Shipment | None:
-    """Return the order's shipment, if it was packed."""
+    """Return the order's shipment, if it was packed, with its cards."""
     return db.session.execute(
-        select(Shipment).where(Shipment.order_id == order.id)).scalar_one_or_none()
+        select(Shipment).options(joinedload(Shipment.cards))
+        .where(Shipment.order_id == order.id)).unique().scalar_one_or_none()
 
 
-def repack(shipment: Shipment, packer: Packer, station: str | None) -> Shipment:
-    """Make the shipment this packer's: a new card, a new feedback token, a new time."""
-    shipment.packer_id, shipment.station = packer.id, station
-    shipment.packed_at, shipment.feedback_token = utcnow(), new_token()
-    return shipment
+def repack(shipment: Shipment, packer: Packer, station: Station | None) -> Card:
+    """Make the shipment this packer's with a new card; the old cards stay alive.
+
+    The shipment moves to this packer, station and time; feedback through an old card
+    stays credited to the packer named on it.
+    """
+    now = utcnow()
+    shipment.packer_id, shipment.packed_at = packer.id, now
+    shipment.station_id = station.id if station else None
+    shipment.site_id = station.site_id if station else None
+    card = _new_card(packer, station, now)
+    shipment.cards.append(card)
+    db.session.flush()
+    return card
 
 
-def count_print(shipment: Shipment) -> None:
-    """Count one more print of the shipment's card."""
-    shipment.print_count += 1
+def count_print(card: Card) -> None:
+    """Count one more print of the card."""
+    card.print_count += 1
 
 
-def recent_shipments(station: str, limit: int = 20) -> list[Shipment]:
-    """Return the station's last parcels, newest first."""
+def recent_cards(station: Station, limit: int = 20) -> list[Card]:
+    """Return the cards the station made last, newest first, with order and packer."""
     return list(db.session.execute(
-        select(Shipment).where(Shipment.station == station)
-        .order_by(Shipment.packed_at.desc(), Shipment.id.desc()).limit(limit)
+        select(Card).options(joinedload(Card.shipment).joinedload(Shipment.order),
+                             joinedload(Card.packer))
+        .where(Card.station_id == station.id)
+        .order_by(Card.created_at.desc(), Card.id.desc()).limit(limit)
     ).scalars())
 
 
-def unpacked_orders(limit: int = 500) -> list[Order]:
-    """Return open orders that have no shipment yet, oldest first.
+def unpacked_orders(shops: Sequence[Integration] = (), limit: int = 500) -> list[Order]:
+    """Return open orders that have no shipment yet (of these shops, if any), oldest first.
 
     packed_or_packable's rule as a query: of the orders never packed, only open ones.
     """
+    query = (select(Order).outerjoin(Shipment, Shipment.order_id == Order.id)
+             .where(Shipment.id.is_(None), Order.status == OrderStatus.OPEN))
+    if shops:
+        query = query.where(Order.integration_id.in_([shop.id for shop in shops]))
     return list(db.session.execute(
-        select(Order).outerjoin(Shipment, Shipment.order_id == Order.id)
-        .where(Shipment.id.is_(None), Order.status == OrderStatus.OPEN)
-        .order_by(Order.placed_at.asc().nulls_last(), Order.id).limit(limit)
-    ).scalars())
+        query.order_by(Order.placed_at.asc().nulls_last(), Order.id).limit(limit)).scalars())
 
 
 def parse_pick_list(text: str, limit: int = 500) -> list[str]:
@@ -146,17 +246,19 @@ def parse_pick_list(text: str, limit: int = 500) -> list[str]:
     return codes[:limit]
 
 
-def orders_of_pick_list(codes: list[str]) -> tuple[list[Order], list[str]]:
-    """Return the orders of a pick list that may be packed, and what the rest were."""
-    orders, missing = [], []
+def orders_of_pick_list(codes: list[str], shops: Sequence[Integration] = ()
+                        ) -> tuple[list[Order], list[tuple[str, ProblemError]]]:
+    """Return the orders of a pick list that may be packed, and each code skipped with why.
+
+    Why is the service's own error: unknown, shared by several shops, or not packable.
+    """
+    orders, skipped = [], []
     for code in codes:
         try:
-            order = find_order(code)
+            order = find_order(code, shops)
             packed_or_packable(order)
-        except OrderNotFound:
-            missing.append(code)
-        except OrderNotPackable as refused:
-            missing.append(f"{code} ({refused.order.status})")
+        except (OrderNotFound, OrderAmbiguous, OrderNotPackable) as refused:
+            skipped.append((code, refused))
         else:
             orders.append(order)
-    return orders, missing
+    return orders, skipped

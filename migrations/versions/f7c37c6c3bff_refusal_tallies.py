@@ -1,7 +1,7 @@
 """refusal tallies: requests refused as 401/404 are counted per slug and day, not logged a row each
 
 Revision ID: f7c37c6c3bff
-Revises: 0840aac9bdf2
+Revises: 5af2171f2426
 Create Date: 2026-11-30 08:20:23.168243
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f7c37c6c3bff'
-down_revision = '0840aac9bdf2'
+down_revision = '5af2171f2426'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ import pytest
 from greetings.admin.nav import NAV, NavItem, visible_nav
 from greetings.admin.overview import current_period, overview
 from greetings.extensions import db
-from greetings.models import Delivery, Shipment
+from greetings.models import Card, Delivery, Shipment
 from greetings.staff.service import create_user
 from tests.conftest import make_app
 from tests.feedback.conftest import make_shipment, post_answer
@@ -49,8 +49,8 @@ def test_overview_counts_parcels_answers_and_parked_deliveries(app):
     post_answer(client, tokens[0], "5", "Lovely", csrf=False)
     post_answer(client, tokens[1], "2", "", csrf=False)
     with app.app_context():
-        old = db.session.execute(db.select(Shipment).where(
-            Shipment.feedback_token == tokens[2])).scalar_one()
+        old = db.session.execute(db.select(Shipment).join(Card).where(
+            Card.token == tokens[2])).scalar_one()
         old.packed_at = datetime(2020, 1, 1)
         db.session.add(Delivery(slug="shop", status_code=202, outcome="parked"))
         db.session.commit()

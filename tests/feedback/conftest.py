@@ -79,7 +79,7 @@ def make_shipment(app, first_name="Søren", language="da-DK", packer=None,
         db.session.commit()
         shipment = pack_order(order, packer)
         db.session.commit()
-        return shipment.feedback_token, packer.id, number
+        return shipment.card.token, packer.id, number
 
 
 @pytest.fixture

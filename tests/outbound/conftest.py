@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from greetings.extensions import db
-from greetings.feedback.service import FeedbackIn, find_shipment, save_answer
+from greetings.feedback.service import FeedbackIn, find_card, save_answer
 from greetings.models import Feedback
 from greetings.outbound import service
 from tests.conftest import make_app
@@ -57,7 +57,7 @@ def give_feedback(app, rating=5, comment="the coffee arrived perfectly", token=N
     if token is None:
         token, _, _ = make_shipment(app)
     with app.app_context():
-        feedback = save_answer(find_shipment(token), FeedbackIn(rating, comment, "da"))
+        feedback = save_answer(find_card(token), FeedbackIn(rating, comment, "da"))
         db.session.commit()  # as the feedback route does
         return feedback.id, token
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from greetings.extensions import db
 from greetings.feedback.service import (
     FeedbackIn,
-    find_shipment,
+    find_card,
     hide_comment,
     save_answer,
     show_comment,
@@ -49,8 +49,8 @@ def test_a_failed_feedback_transaction_leaves_no_event(app, receiver):
     add_endpoint(app, receiver.url)
     token, _, _ = make_shipment(app)
     with app.app_context():
-        shipment = find_shipment(token)
-        feedback = Feedback(shipment_id=shipment.id, rating=5, language="da")
+        card = find_card(token)
+        feedback = Feedback(card_id=card.id, rating=5, language="da")
         db.session.add(feedback)
         outbox.record_feedback_event(feedback, "feedback.received")
         db.session.flush()
@@ -108,11 +108,11 @@ def test_unknown_event_types_are_refused(app, receiver):
         outbox.record_feedback_event(None, "order.created")
 
 
-def test_save_answer_still_makes_one_row_per_shipment(app, receiver):
+def test_save_answer_still_makes_one_row_per_card(app, receiver):
     add_endpoint(app, receiver.url)
     token, _, _ = make_shipment(app)
     with app.app_context():
-        shipment = find_shipment(token)
-        first = save_answer(shipment, FeedbackIn(3, None, "da"))
-        second = save_answer(shipment, FeedbackIn(4, "ok", "da"))
+        card = find_card(token)
+        first = save_answer(card, FeedbackIn(3, None, "da"))
+        second = save_answer(card, FeedbackIn(4, "ok", "da"))
         assert first.id == second.id

@@ -27,7 +27,7 @@ def test_purge_clears_old_customers_and_keeps_feedback(any_app):
         db.session.commit()
         old = db.session.execute(select(Order).where(Order.external_id == "OLD-1")).scalar_one()
         shipment = pack_order(old, packer)
-        db.session.add(Feedback(shipment_id=shipment.id, rating=5, comment="Lovely"))
+        db.session.add(Feedback(card_id=shipment.card.id, rating=5, comment="Lovely"))
         db.session.commit()
 
     result = any_app.test_cli_runner().invoke(args=["purge"])

@@ -125,4 +125,12 @@ def make_shipment(app):
     token = make_token(app, "t")
     response = app.test_client().post("/api/v1/pack", json={"order": "7001", "badge": "B-1"},
                                       headers={"Authorization": f"Bearer {token}"})
-    return response.json["shipment"]["id"]
+    shipment = response.json["shipment"]
+    card_id = query_app(app, "SELECT id FROM cards WHERE shipment_id = :s", s=shipment["id"])
+    return shipment["id"], card_id[0][0]
+
+
+def query_app(app, sql, **params):
+    """Run SQL against the test app's database."""
+    with app.app_context():
+        return db.session.execute(text(sql), params).all()

@@ -13,8 +13,8 @@ ROUTES = [
      {"anonymous": 302, "packer": 302, "manager": 302}),
     ("POST", "/station/scan", {"code": "7001"}, {"anonymous": 302, "packer": 200,
                                                  "manager": 302}),
-    ("GET", "/station/shipments/{id}/insert.pdf", {}, {"anonymous": 302, "packer": 200,
-                                                       "manager": 302}),
+    ("GET", "/station/cards/{card}/insert.pdf", {}, {"anonymous": 302, "packer": 200,
+                                                    "manager": 302}),
     ("POST", "/station/shipments/{id}/print", {}, {"anonymous": 302, "packer": 200,
                                                   "manager": 302}),
     ("GET", "/station/recent", {}, {"anonymous": 302, "packer": 200, "manager": 302}),
@@ -27,10 +27,10 @@ ROUTES = [
 @pytest.mark.parametrize("method,path,data,expected", ROUTES,
                          ids=[f"{m} {p}" for m, p, *_ in ROUTES])
 def test_authorisation_matrix(app, who, method, path, data, expected):
-    shipment_id = make_shipment(app)
+    shipment_id, card_id = make_shipment(app)
     client = {"anonymous": app.test_client, "packer": lambda: as_packer(app),
               "manager": lambda: as_manager(app)}[who]()
-    url = path.format(id=shipment_id)
+    url = path.format(id=shipment_id, card=card_id)
     response = client.open(url, method=method, data=data)
     assert response.status_code == expected[who], (who, url, response.location)
     if response.status_code == 302 and who == "anonymous" and "setup" not in url:

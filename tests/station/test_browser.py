@@ -34,7 +34,7 @@ def test_manager_sets_up_a_station_and_a_packer_prints_a_card(page, world):
     # Chromium hands a framed PDF to its viewer; fetch the same URL with the page's cookies.
     pdf = page.request.get(pdf_response.value.url).body()
     assert "Søren" in page_text(pdf)
-    (token,) = query(world, "SELECT feedback_token FROM shipments")[0]
+    (token,) = query(world, "SELECT token FROM cards")[0]
     expected = f"{world.base_url}/f/{token}"
     assert decode_qr(raster(pdf, 203)) == [expected.upper()]
     assert page.locator("#recent li .order").first.inner_text() == "5001"

@@ -64,8 +64,9 @@ def scan_and_answer(page, code):
 
 
 def feedback_url(server, order_number):
-    (token,) = query(server, "SELECT s.feedback_token FROM shipments s JOIN orders o "
-                             "ON o.id = s.order_id WHERE o.number = :n", n=order_number)[0]
+    (token,) = query(server, "SELECT c.token FROM cards c JOIN shipments s ON s.id = "
+                             "c.shipment_id JOIN orders o ON o.id = s.order_id "
+                             "WHERE o.number = :n ORDER BY c.id DESC", n=order_number)[0]
     return f"{server.base_url}/f/{token}"
 
 

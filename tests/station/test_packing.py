@@ -5,7 +5,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from greetings.extensions import db
-from greetings.models import Order, Packer, Shipment
+from greetings.models import Card, Order, Packer, Shipment, Station
 from greetings.station import service
 from greetings.station.service import OrderNotPackable, badge_hash, find_order, pack_order
 from tests.conftest import make_integrations
@@ -25,12 +25,17 @@ def two_packers(any_app):
     with any_app.app_context():
         for name in ("Åse", "Bo"):
             db.session.add(Packer(full_name=name, display_name=name, badge_hash=badge_hash(name)))
+        db.session.add_all([Station(name="Bord 1"), Station(name="Bord 2")])
         db.session.commit()
     return any_app
 
 
 def packer(name):
     return db.session.execute(select(Packer).where(Packer.display_name == name)).scalar_one()
+
+
+def station(name):
+    return db.session.execute(select(Station).where(Station.name == name)).scalar_one()
 
 
 def test_two_stations_scanning_one_order_at_once_make_one_shipment(two_packers, monkeypatch):
@@ -44,7 +49,7 @@ def test_two_stations_scanning_one_order_at_once_make_one_shipment(two_packers, 
             rival.append("Bord 2")
             # Another app context is another session and connection: another station.
             with two_packers.app_context():
-                stored = pack_order(find_order("8001"), packer("Bo"), "Bord 2")
+                stored = pack_order(find_order("8001"), packer("Bo"), station("Bord 2"))
                 db.session.commit()
                 rival.append(stored.id)
         return seen
@@ -52,21 +57,25 @@ def test_two_stations_scanning_one_order_at_once_make_one_shipment(two_packers, 
     monkeypatch.setattr(service, "packed_or_packable", station_2_gets_there_first)
     with two_packers.app_context():
         assert decide(find_order("8001")) is None
-        shipment = pack_order(find_order("8001"), packer("Åse"), "Bord 1")
+        shipment = pack_order(find_order("8001"), packer("Åse"), station("Bord 1"))
         db.session.commit()
         assert shipment.id == rival[1]
-        assert (shipment.station, shipment.packer.display_name) == ("Bord 2", "Bo")
+        assert (shipment.station.name, shipment.packer.display_name) == ("Bord 2", "Bo")
         assert db.session.execute(select(func.count(Shipment.id))).scalar_one() == 1
+        # One card too, Bo's: the insert that lost the race added none.
+        assert [card.packer.display_name for card in shipment.cards] == ["Bo"]
+        assert db.session.execute(select(func.count(Card.id))).scalar_one() == 1
 
 
 def test_a_second_pack_is_the_same_shipment_and_a_cancelled_order_is_refused(two_packers):
     with two_packers.app_context():
-        first = pack_order(find_order("8001"), packer("Åse"), "Bord 1")
+        first = pack_order(find_order("8001"), packer("Åse"), station("Bord 1"))
         db.session.commit()
-        again = pack_order(find_order("8001"), packer("Bo"), "Bord 2")
-        assert (again.id, again.station) == (first.id, "Bord 1")
+        again = pack_order(find_order("8001"), packer("Bo"), station("Bord 2"))
+        assert (again.id, again.station.name) == (first.id, "Bord 1")
+        assert again.card.token == first.card.token and len(again.cards) == 1
         with pytest.raises(OrderNotPackable) as refused:
-            pack_order(find_order("8002"), packer("Åse"), "Bord 1")
+            pack_order(find_order("8002"), packer("Åse"), station("Bord 1"))
         assert refused.value.status == 409
         assert refused.value.order.number == "8002"
 
@@ -94,4 +103,4 @@ def test_a_scan_commits_once(app):
         event.remove(Session, "after_commit", count)
     with app.app_context():
         order = db.session.execute(select(Order).where(Order.number == "7001")).scalar_one()
-        assert service.shipment_of(order).print_count == 2
+        assert service.shipment_of(order).card.print_count == 2
