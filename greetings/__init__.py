@@ -39,10 +39,10 @@ def create_app(test_config=None):
     extensions.init_app(app)
     ops.init_app(app)
     jobs.init_app(app, tasks)
-    from . import admin, api, feedback, intake, staff, station, system, ui
+    from . import admin, api, feedback, insight, intake, staff, station, system, ui
 
     for blueprint in (system.bp, ui.bp, intake.bp, api.bp, staff.bp, station.bp, feedback.bp,
-                      admin.bp):
+                      admin.bp, insight.bp):
         app.register_blueprint(blueprint)
     # Machines authenticate by signature or Bearer token, not by a browser session.
     extensions.csrf.exempt(intake.bp)

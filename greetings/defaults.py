@@ -106,3 +106,24 @@ OUTBOUND_SWEEP_SECONDS = 60
 OUTBOUND_SWEEP_GRACE_SECONDS = 30
 # http:// and private/loopback targets: for tests and closed networks only.
 OUTBOUND_ALLOW_PRIVATE = False
+
+# Insight (dashboard, worklist, digest).
+# Words that put an answer on the manager's worklist whatever its rating (any language).
+INSIGHT_ATTENTION_WORDS = [
+    "damaged", "broken", "missing", "wrong", "leak",
+    "beskadiget", "ødelagt", "i stykker", "mangler", "forkert",
+    "beschädigt", "kaputt", "fehlt", "falsch",
+    "skadad", "trasig", "saknas", "fel",
+    "skadet", "knust", "feil",
+]
+# The worker brings the dashboard's roll-up up to date this often (pages do it too).
+INSIGHT_REFRESH_SECONDS = 60
+# The weekly digest goes by e-mail when this is set: smtp://[user:password@]host[:port]
+# (add ?starttls=1 to upgrade the connection) or smtps://host[:port].
+SMTP_URL = None
+SMTP_TIMEOUT_SECONDS = 30
+DIGEST_FROM = "greetings@localhost"
+# The language of the digest e-mail (a job has no browser to ask).
+DIGEST_LANGUAGE = "en"
+# Addresses the digest goes to (a list, or comma-separated); empty: every active manager.
+DIGEST_RECIPIENTS = []

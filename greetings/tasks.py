@@ -15,7 +15,12 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from huey import crontab
 
+from .extensions import db
+from .insight.digest import send_last_week
+from .insight.queries import refresh as refresh_insight
+from .insight.service import insight_zone
 from .jobs import Periodic
 from .jobs.runs import prune_runs, run_periodic
 from .outbound import delivery
@@ -31,6 +36,17 @@ def retention_purge() -> None:
     log.info("retention purge: %s", counts)
 
 
+def insight_refresh() -> None:
+    """Keep the dashboard's roll-up up to date, so a page seldom has work to do."""
+    refresh_insight(insight_zone())
+    db.session.commit()
+
+
+def weekly_digest() -> None:
+    """E-mail last week's recognition digest to the managers (when SMTP_URL is set)."""
+    send_last_week()
+
+
 def prune_job_history() -> None:
     """Forget old periodic runs and old delivered outbound events."""
     config = current_app.config
@@ -43,6 +59,10 @@ PERIODIC = (
     Periodic("retention-purge", retention_purge, every=timedelta(days=1)),
     Periodic("outbound-sweep", delivery.sweep, every="OUTBOUND_SWEEP_SECONDS"),
     Periodic("history-prune", prune_job_history, every=timedelta(days=1)),
+    Periodic("insight-refresh", insight_refresh, every="INSIGHT_REFRESH_SECONDS"),
+    # Monday morning, after the week is over in every European site's time zone.
+    Periodic("weekly-digest", weekly_digest, cron=crontab(day_of_week="1", hour="6",
+                                                          minute="0")),
 )
 
 
@@ -53,4 +73,5 @@ def periodic_job(name: str) -> Periodic | None:
 
 def jobs() -> dict:
     """Return every job a message may name, by name."""
-    return {"jobs.periodic": run_periodic, "outbound.deliver": delivery.deliver}
+    return {"jobs.periodic": run_periodic, "outbound.deliver": delivery.deliver,
+            "insight.digest": weekly_digest}

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale
-from flask import Blueprint, current_app, g, make_response, request, url_for
+from flask import Blueprint, abort, current_app, g, make_response, request, url_for
 from werkzeug.routing import BuildError
+
+from .cards.brand import DEFAULT_ACCENT, page_logo
+from .cards.brand import current_brand as brand_settings
 
 bp = Blueprint("ui", __name__)
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-DEFAULT_ACCENT = "#0b57a4"
 # The surfaces text in the accent colour sits on (white and the warm page background).
 SURFACES = ("#ffffff", "#f6f4ef")
 
@@ -33,15 +35,17 @@ class Brand:
 
 
 def current_brand() -> Brand:
-    """Return the brand of this request: configuration defaults for now.
+    """Return the brand of this request: the console's settings over the configuration's.
 
-    The console's Brand page (issue 10) stores settings that win over these; this is
-    the one function the pages ask, so it is the one place to read them.
+    The one function the pages ask; greetings.cards.brand reads the settings once per
+    request, so every app server shows a change at once.
     """
     if "brand" not in g:
-        accent = str(current_app.config.get("BRAND_ACCENT") or DEFAULT_ACCENT)
-        g.brand = Brand(name=str(current_app.config.get("BRAND_NAME") or "Greetings"),
-                        accent=accent if HEX_COLOUR.fullmatch(accent) else DEFAULT_ACCENT)
+        settings = brand_settings()
+        accent = settings.accent if HEX_COLOUR.fullmatch(settings.accent) else DEFAULT_ACCENT
+        logo_url = (url_for("ui.logo", v=settings.logo_version) if settings.has_logo
+                    else None)
+        g.brand = Brand(name=settings.name, accent=accent, logo_url=logo_url)
     return g.brand
 
 
@@ -112,6 +116,24 @@ def brand_css():
     response = make_response(css)
     response.mimetype = "text/css"
     version = _version(css)
+    if request.args.get("v") == version:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(version)
+    return response.make_conditional(request)
+
+
+@bp.get("/brand/logo.png")
+def logo():
+    """Serve the brand's logo at page size; cached for good under a URL naming its version."""
+    settings = brand_settings()
+    image = page_logo(settings)
+    if image is None:
+        abort(404)
+    response = make_response(image)
+    response.mimetype = "image/png"
+    version = settings.logo_version
     if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:

@@ -30,7 +30,21 @@ SECTIONS = {"daily": _l("Daily"), "setup": _l("Set-up"), "admin": _l("Administra
 
 NAV = [
     NavItem(_l("Overview"), "admin.overview"),
+    NavItem(_l("Dashboard"), "insight.dashboard"),
     NavItem(_l("Feedback"), "admin.feedback", also=("admin.hide", "admin.show")),
+    NavItem(_l("Worklist"), "insight.worklist", also=("insight.follow_up",)),
+    NavItem(_l("Weekly digest"), "insight.digest_page"),
+    NavItem(_l("People"), "admin.people", "setup",
+            also=("admin.add_packer", "admin.edit_packer", "admin.signature",
+                  "admin.preview_signature")),
+    NavItem(_l("API tokens"), "admin.tokens", "admin"),
+    NavItem(_l("Staff users"), "admin.users", "admin"),
+    NavItem(_l("Greeting texts"), "admin.greetings", "setup",
+            also=("admin.greeting_edit", "admin.greeting_reset")),
+    NavItem(_l("Brand"), "admin.brand", "setup"),
+    NavItem(_l("Integrations"), "admin.integrations", "admin",
+            also=("admin.integration", "admin.deliveries", "admin.parked")),
+    NavItem(_l("Outbound endpoints"), "admin.endpoints", "admin", also=("admin.endpoint",)),
 ]
 
 

@@ -3,6 +3,6 @@
 from .routes import bp
 
 # Registers its routes on bp.
-from . import feedback  # noqa: E402,F401  isort: skip
+from . import feedback, packers  # noqa: E402,F401  isort: skip
 
 __all__ = ["bp"]

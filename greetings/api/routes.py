@@ -1,23 +1,29 @@
-"""/api/v1: endpoints for warehouse systems and CRMs (Bearer tokens)."""
+"""/api/v1: endpoints for warehouse systems and CRMs (Bearer tokens), and /api/openapi.json.
+
+Every view is declared with `spec.operation` (its scope, models and answers), which also
+makes it part of the OpenAPI document.
+"""
 
 import re
 from typing import Annotated
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from flask import Blueprint, Response, current_app, g, jsonify, url_for
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from ..cards.renderer import PROFILES
 from ..cards.service import card_pdf
 from ..cards.tokens import feedback_url, public_url
-from ..errors import InvalidInput, ProblemError, UnreadableJson, validation_errors
+from ..errors import InvalidInput, ProblemError
 from ..extensions import db
 from ..models import Shipment, Station
 from ..station import identity
 from ..station.service import find_order, find_packer, find_shop, pack_order
 from ..station.stations import station_named
-from .tokens import bearer_or_station, bearer_required
+from .scopes import Scope
+from .spec import Reply, openapi_document, operation
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = Blueprint("api", __name__, url_prefix="/api")
+VERSION = "1"
 
 
 class PackIn(BaseModel):
@@ -35,29 +41,58 @@ class NotThisStation(ProblemError):
     title = "A station packs only as itself and its signed-in packer"
 
 
-def json_body(model):
-    """Validate the request's JSON body into `model`; 400 or 422 problem+json otherwise."""
-    data = request.get_json(silent=True, force=True)
-    if data is None:
-        raise UnreadableJson("send a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise InvalidInput("see errors", errors=validation_errors(error)) from error
+class PackerName(BaseModel):
+    display_name: str
 
 
-@bp.get("/whoami")
-@bearer_required
+class ShipmentOut(BaseModel):
+    id: int
+    order: str
+    packer: PackerName
+    insert_url: str = Field(description="the card as application/pdf")
+    feedback_url: str = Field(description="what the card's QR code opens")
+
+
+class PackOut(BaseModel):
+    shipment: ShipmentOut
+
+
+class TokenName(BaseModel):
+    name: str
+    scopes: list[str]
+
+
+class WhoAmI(BaseModel):
+    token: TokenName
+
+
+class CardQuery(BaseModel):
+    profile: Annotated[str, Field(description="paper: " + ", ".join(PROFILES))] | None = None
+
+
+@bp.get("/openapi.json")
+@operation("This document: the OpenAPI 3.1 description of the JSON API", public=True,
+           tag="meta", responses={200: Reply("the OpenAPI document")})
+def openapi():
+    """Serve the OpenAPI document of every route under /api/."""
+    return jsonify(openapi_document(current_app, "Greetings API", VERSION))
+
+
+@bp.get("/v1/whoami")
+@operation("Which token is this", tag="meta", responses={200: Reply("the token", WhoAmI)})
 def whoami():
-    """Tell a client which token it is using (a cheap way to test a token)."""
-    return jsonify({"token": {"name": g.api_token.name}})
+    """Tell a client which token it is using and what it may do (a cheap way to test one)."""
+    token = g.api_token
+    return jsonify({"token": {"name": token.name, "scopes": token.scopes.split()}})
 
 
-@bp.post("/pack")
-@bearer_or_station
-def pack():
+@bp.post("/v1/pack")
+@operation("Record a packed order", scope=Scope.PACK, station=True, body=PackIn, tag="packing",
+           description="Scanning the same order again returns the same shipment (a reprint).",
+           responses={200: Reply("the shipment", PackOut), 404: Reply("unknown order"),
+                      409: Reply("the order is cancelled or deleted")})
+def pack(body: PackIn):
     """Record a packed order and answer where its card and feedback page are."""
-    body = json_body(PackIn)
     packer = find_packer(body.badge)
     station = _packing_station(body, packer)
     shop = find_shop(body.shop) if body.shop is not None else None
@@ -91,18 +126,18 @@ def _packing_station(body: PackIn, packer) -> Station | None:
     return station
 
 
-@bp.get("/shipments/<int:shipment_id>/insert.pdf")
-@bearer_or_station
-def card(shipment_id):
+@bp.get("/v1/shipments/<int:shipment_id>/insert.pdf")
+@operation("The card of a shipment", scope=Scope.PACK, station=True, query=CardQuery,
+           tag="packing", responses={200: Reply("the card", media="application/pdf")})
+def card(shipment_id, query: CardQuery):
     """Send the shipment's card as a PDF."""
     shipment = db.get_or_404(Shipment, shipment_id)
-    profile = request.args.get("profile")
-    if profile is not None and profile not in PROFILES:
+    if query.profile is not None and query.profile not in PROFILES:
         raise InvalidInput(f"profile is one of {', '.join(PROFILES)}",
                            errors=[{"field": "profile", "message": "unknown profile"}])
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", shipment.order.number)[:60] or "card"
     # The newest card: the one a reprint prints.
-    return Response(card_pdf(shipment.card, profile), mimetype="application/pdf",
+    return Response(card_pdf(shipment.card, query.profile), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
 
 

@@ -6,55 +6,16 @@ and `card_words` the one place that takes the card's words from the gettext cata
 """
 
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
 import flask_babel
 from flask import current_app
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Card, GreetingText
+from ..models import Card
 from ..text import card_language
+from .brand import brand_logo, current_brand
+from .greeting_texts import greeting_for_card
 from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
 from .tokens import qr_url
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "cards"
-# Managers edit greeting templates; the sandbox keeps a template from reaching Python.
-_jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
-
-
-@lru_cache(maxsize=16)
-def default_template(language: str) -> str:
-    """Return the shipped greeting template of a language (files don't change at run time)."""
-    return (TEMPLATES / f"{language}.txt.j2").read_text(encoding="utf-8")
-
-
-def greeting_template(language: str) -> str:
-    """Return the manager's template for the language, else the shipped default."""
-    stored = db.session.execute(
-        select(GreetingText.template).where(GreetingText.language == language)
-    ).scalar_one_or_none()
-    return stored if stored is not None else default_template(language)
-
-
-@lru_cache(maxsize=64)
-def _compiled(template: str):
-    """Compile a greeting template once per source text (an edit makes a new text)."""
-    return _jinja.from_string(template)
-
-
-def render_greeting(template: str, **values) -> str:
-    """Render a greeting template in the sandbox; a broken one raises TemplateError."""
-    return _compiled(template).render(**values).strip()
-
-
-def check_greeting(template: str) -> None:
-    """Raise TemplateError if the template cannot render with sample values."""
-    render_greeting(template, first_name="Åse", packer="Søren", brand="Brand",
-                    order_number="1042", item_count=3)
 
 
 def words_from(pgettext) -> CardWords:
@@ -91,34 +52,26 @@ def card_words(language: str) -> CardWords:
 
 def build_card(card: Card, profile: str | None = None) -> CardData:
     """Gather everything one card shows from the card, its order and the packer named on it."""
-    config = current_app.config
+    config, brand = current_app.config, current_brand()
     order, packer = card.shipment.order, card.packer
     language = card_language(order.language)
     # A name the card's fonts cannot draw must not reach the text either.
     values = dict(first_name=drawable_name(order.first_name) or "", packer=packer.display_name,
-                  brand=config["BRAND_NAME"], order_number=order.number,
+                  brand=brand.name, order_number=order.number,
                   item_count=order.item_count)
-    try:
-        text = render_greeting(greeting_template(language), **values)
-    except TemplateError:
-        current_app.logger.warning("greeting template for %s is broken; default used", language)
-        text = render_greeting(default_template(language), **values)
+    text = greeting_for_card(language, values)
     signature, signature_1bit = packer.usable_signature()
     return CardData(
-        brand_name=config["BRAND_NAME"], logo=_logo(config.get("BRAND_LOGO")),
+        brand_name=brand.name, logo=brand_logo(brand), theme=brand.theme,
         feedback_url=qr_url(card.token),
         packer_display_name=packer.display_name, greeting_text=text,
         words=card_words(language),
         date=card.created_at.date() if card.created_at else date.today(),
-        language=order.language, first_name=order.first_name, packer_line=packer.own_line,
+        language=order.language, first_name=order.first_name,
+        packer_line=packer.line_for(language),
         signature_png=signature, signature_1bit=signature_1bit,
         profile=profile or config["INSERT_PROFILE"],
     )
-
-
-@lru_cache(maxsize=4)
-def _logo(path: str | None) -> bytes | None:
-    return Path(path).read_bytes() if path else None
 
 
 def card_pdf(card: Card, profile: str | None = None) -> bytes:

@@ -5,7 +5,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from ..api.tokens import create_token
+from ..api.scopes import SCOPES
+from ..api.tokens import TokenInvalid, create_token
 from ..extensions import db
 
 
@@ -22,8 +23,14 @@ token = AppGroup("token", help="Manage API tokens.")
 
 @token.command("add")
 @click.argument("name")
-def token_add(name):
-    """Print a new API token (shown once, stored hashed)."""
-    token = create_token(name)
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
+              help="what the token may do; repeat for several (default: pack and "
+                   "feedback:read; packers:write includes packers:read)")
+def token_add(name, scopes):
+    """Print a new API token (shown once, stored hashed; console: Access > API tokens)."""
+    try:
+        token = create_token(name, scopes or None)
+    except TokenInvalid as error:
+        raise click.BadParameter(error.detail) from error
     db.session.commit()
     click.echo(token)

@@ -5,19 +5,20 @@ import math
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from ..cards.renderer import prepare_signature
 from ..extensions import db
-from ..models import Order, Packer, Role, Shipment, Station, User
+from ..models import ConsentVia, Order, Packer, Role, Shipment, Station, User
+from ..people.service import Actor, add_packer, badge_hash, record_consent
+from ..people.signatures import set_signature
 from ..staff.service import create_user
-from ..station.service import badge_hash, pack_order
+from ..station.service import pack_order
 from ..station.stations import site_named, station_named
 
 DEMO_PACKERS = [
-    # full name, display name, badge, PIN, own line, draws a signature
-    ("Åse Marie Nygaard", "Åse", "DEMO-ASE", "1111", "I packed this with care.", True),
-    ("Søren Holm", "Søren", "DEMO-SOREN", "2222", None, False),
+    # full name, display name, badge, PIN, own lines, draws a signature
+    ("Åse Marie Nygaard", "Åse", "DEMO-ASE", "1111",
+     {"en": "I packed this with care.", "da": "Jeg har pakket det med omhu."}, True),
+    ("Søren Holm", "Søren", "DEMO-SOREN", "2222", {}, False),
 ]
 DEMO_MANAGER = ("manager@example.com", "demo-manager-1")
 DEMO_STATION = "Demo station"
@@ -39,16 +40,15 @@ def demo_signature() -> bytes:
 def ensure_demo_packers() -> list[Packer]:
     """Create the demo packers once; return them."""
     packers = []
-    for full_name, display_name, badge, pin, line, signs in DEMO_PACKERS:
+    for full_name, display_name, badge, pin, lines, signs in DEMO_PACKERS:
         found = db.session.execute(
             select(Packer).where(Packer.badge_hash == badge_hash(badge))).scalar_one_or_none()
         if found is None:
-            png, png_1bit = prepare_signature(demo_signature()) if signs else (None, None)
-            found = Packer(full_name=full_name, display_name=display_name,
-                           badge_hash=badge_hash(badge), own_line=line, signature_png=png,
-                           signature_1bit=png_1bit, signature_consent=signs,
-                           pin_hash=generate_password_hash(pin))
-            db.session.add(found)
+            found = add_packer(full_name, display_name, badge, lines=lines, pin=pin)
+            if signs:
+                set_signature(found, demo_signature())
+                db.session.flush()
+                record_consent(found, True, Actor("demo data", ConsentVia.CLI))
             db.session.commit()
         packers.append(found)
     return packers

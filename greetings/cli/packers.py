@@ -4,28 +4,73 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from jinja2 import TemplateError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
-from ..cards.renderer import PROFILES, SignatureRejected, prepare_signature
-from ..cards.service import card_pdf, check_greeting
+from ..cards.greeting_texts import GreetingRefused, reset_greeting, save_greeting
+from ..cards.renderer import PROFILES
+from ..cards.service import card_pdf
+from ..errors import ProblemError
 from ..extensions import db
-from ..models import GreetingText, Packer, utcnow
-from ..station.service import OrderNotFound, badge_hash, find_order, shipment_of
+from ..models import Packer
+from ..people.service import (
+    COMMAND_LINE,
+    BadgeTaken,
+    PackerNotFound,
+    add_packer,
+    get_packer,
+    lines_of,
+    offboard,
+    record_consent,
+    set_lines,
+    set_pin,
+)
+from ..people.signatures import SignatureRefused, set_signature
+from ..station.service import OrderNotFound, find_order, shipment_of
 from ..text import LANGUAGES
 
 packer = AppGroup("packer", help="Manage packers.")
 greeting = AppGroup("greeting", help="Manage the greeting texts of the cards.")
 
 
-def read_signature(path: str) -> tuple[bytes, bytes]:
-    """Prepare a signature image file for cards, or fail with the pipeline's reason."""
+def read_image(path: str) -> bytes:
+    """Read an image file for a signature, or fail with a message."""
     try:
-        return prepare_signature(Path(path).read_bytes())
-    except (OSError, SignatureRejected) as error:
+        return Path(path).read_bytes()
+    except OSError as error:
         raise click.ClickException(f"signature refused: {error}") from error
+
+
+def parse_lines(values: tuple[str, ...]) -> dict[str, str]:
+    """Read repeated --line LANG=TEXT options into {language: text}."""
+    lines = {}
+    for value in values:
+        language, sep, text = value.partition("=")
+        if not sep or language.strip() not in LANGUAGES:
+            raise click.BadParameter(f"give LANG=TEXT with LANG one of {', '.join(LANGUAGES)}",
+                                     param_hint="--line")
+        lines[language.strip()] = text
+    return lines
+
+
+def _packer(packer_id: int) -> Packer:
+    try:
+        return get_packer(packer_id)
+    except PackerNotFound as error:
+        raise click.ClickException(error.detail) from error
+
+
+def _commit_or_explain(action):
+    """Run a service call and commit; a refusal becomes a clear message, never a traceback."""
+    try:
+        result = action()
+        db.session.commit()
+    except (ProblemError, IntegrityError) as error:
+        db.session.rollback()
+        if isinstance(error, IntegrityError):
+            error = BadgeTaken("another packer has this badge")
+        prefix = "signature refused: " if isinstance(error, SignatureRefused) else ""
+        raise click.ClickException(prefix + (error.detail or error.title)) from error
+    return result
 
 
 @packer.command("add")
@@ -34,42 +79,43 @@ def read_signature(path: str) -> tuple[bytes, bytes]:
 @click.option("--badge", required=True, help="the code their badge scans as")
 @click.option("--signature", "signature_path", type=click.Path(exists=True, dir_okay=False),
               help="a scan or photo of their signature; adding it records their consent")
-@click.option("--line", default=None, help="their own line on the card")
+@click.option("--line", "lines", multiple=True, metavar="LANG=TEXT",
+              help="their own line on cards in LANG (da, en, de, sv, nb); repeat per language")
 @click.option("--pin", default=None, help="4 to 8 digits for signing in without the badge")
-def packer_add(full_name, display_name, badge, signature_path, line, pin):
-    """Add a packer and print their id."""
-    signature, signature_1bit = read_signature(signature_path) if signature_path else (None, None)
-    found = Packer(full_name=full_name.strip(), display_name=display_name.strip()[:60],
-                   badge_hash=badge_hash(badge), own_line=line, signature_png=signature,
-                   signature_1bit=signature_1bit, signature_consent=signature is not None,
-                   pin_hash=pin_hash(pin) if pin else None)
-    db.session.add(found)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise click.ClickException("another packer has this badge") from error
-    click.echo(found.id)
+def packer_add(full_name, display_name, badge, signature_path, lines, pin):
+    """Add a packer and print their id (console: People > Add a packer)."""
+    lines = parse_lines(lines)
+    raw = read_image(signature_path) if signature_path else None
 
+    def add():
+        found = add_packer(full_name, display_name, badge, lines=lines, pin=pin)
+        if raw is not None:
+            set_signature(found, raw)
+            db.session.flush()
+            record_consent(found, True, COMMAND_LINE)
+        return found
 
-def pin_hash(pin: str) -> str:
-    """Return the stored form of a station PIN, refusing anything but 4 to 8 digits."""
-    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
-        raise click.BadParameter("a PIN is 4 to 8 digits")
-    return generate_password_hash(pin)
+    click.echo(_commit_or_explain(add).id)
 
 
 @packer.command("set-pin")
 @click.argument("packer_id", type=int)
 @click.option("--pin", required=True)
 def packer_set_pin(packer_id, pin):
-    """Set a packer's station PIN."""
-    found = db.session.get(Packer, packer_id)
-    if found is None:
-        raise click.ClickException(f"no packer {packer_id}")
-    found.pin_hash, found.failed_sign_ins, found.locked_until = pin_hash(pin), 0, None
-    db.session.commit()
+    """Set a packer's station PIN (console: the packer's page, PIN)."""
+    found = _packer(packer_id)
+    _commit_or_explain(lambda: set_pin(found, pin))
     click.echo(f"PIN set for {found.display_name}")
+
+
+@packer.command("line")
+@click.argument("packer_id", type=int)
+@click.argument("lines", nargs=-1, required=True, metavar="LANG=TEXT…")
+def packer_line(packer_id, lines):
+    """Set a packer's own line per language; LANG= with no text removes it."""
+    found = _packer(packer_id)
+    _commit_or_explain(lambda: set_lines(found, parse_lines(lines)))
+    click.echo(f"lines of {found.display_name}: {', '.join(sorted(lines_of(found))) or 'none'}")
 
 
 @packer.command("consent")
@@ -77,32 +123,46 @@ def packer_set_pin(packer_id, pin):
 @click.option("--revoke", is_flag=True, help="no new card carries the signature")
 def packer_consent(packer_id, revoke):
     """Give or revoke a packer's consent to print their signature."""
-    found = db.session.get(Packer, packer_id)
-    if found is None:
-        raise click.ClickException(f"no packer {packer_id}")
-    found.signature_consent = not revoke
-    db.session.commit()
+    found = _packer(packer_id)
+    _commit_or_explain(lambda: record_consent(found, not revoke, COMMAND_LINE))
     click.echo(f"signature {'off' if revoke else 'on'} for new cards of {found.display_name}")
+
+
+@packer.command("offboard")
+@click.argument("packer_id", type=int)
+@click.confirmation_option(prompt="Delete the signature, full name, badge, PIN and lines?")
+def packer_offboard(packer_id):
+    """Offboard a packer: signature, full name, badge, PIN and lines deleted; display name kept."""
+    found = _packer(packer_id)
+    _commit_or_explain(lambda: offboard(found))
+    click.echo(f"{found.display_name} offboarded")
 
 
 @greeting.command("set")
 @click.argument("language", type=click.Choice(LANGUAGES))
 @click.argument("file", type=click.File(encoding="utf-8"))
 def greeting_set(language, file):
-    """Replace the greeting template of LANGUAGE with FILE (Jinja: first_name, packer…)."""
-    template = file.read()
+    """Replace the greeting template of LANGUAGE with FILE (Jinja: first_name, packer…).
+
+    It is stored only if it renders, within the sandbox's bounds, for every sample order.
+    """
     try:
-        check_greeting(template)
-    except TemplateError as error:
-        raise click.ClickException(f"the template does not render: {error}") from error
-    stored = db.session.execute(
-        select(GreetingText).where(GreetingText.language == language)).scalar_one_or_none()
-    if stored is None:
-        db.session.add(GreetingText(language=language, template=template))
-    else:
-        stored.template, stored.updated_at = template, utcnow()
+        save_greeting(language, file.read())
+    except GreetingRefused as error:
+        db.session.rollback()
+        lines = "\n".join(f"  {problem.describe()}" for problem in error.problems)
+        raise click.ClickException(f"the template was not saved:\n{lines}") from error
     db.session.commit()
     click.echo(f"greeting for {language} saved")
+
+
+@greeting.command("reset")
+@click.argument("language", type=click.Choice(LANGUAGES))
+def greeting_reset(language):
+    """Go back to the shipped greeting text of LANGUAGE."""
+    had_own = reset_greeting(language)
+    db.session.commit()
+    click.echo(f"greeting for {language} is the default" + ("" if had_own else " already"))
 
 
 @click.command("render")
@@ -121,6 +181,3 @@ def render(order_number, out, profile):
         raise click.ClickException(f"order {order.number} has not been packed yet")
     Path(out).write_bytes(card_pdf(shipment.card, profile))
     click.echo(f"wrote {out}")
-
-
-

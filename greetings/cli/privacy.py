@@ -18,4 +18,5 @@ def purge_command(days):
     db.session.commit()
     click.echo(f"purged {counts['orders']} order(s) older than {retention} days: "
                f"{counts['items']} item line(s), {counts['deliveries']} logged delivery(ies), "
-               f"{counts['refusal_days']} day(s) of refusal counts")
+               f"{counts['refusal_days']} day(s) of refusal counts, "
+               f"{counts['comments']} comment text(s), {counts['notes']} follow-up note(s)")

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import force_locale
 
+from ..cards.brand import current_brand
 from ..cards.tokens import normalise
 from ..extensions import csrf, db, limiter
 from .forms import FeedbackForm
@@ -137,7 +138,7 @@ def thanks(token):
             first_name=card.shipment.order.first_name, feedback=feedback, lang=lang,
             editable=can_change(feedback),
             # The same link for every rating: review sites forbid asking only happy people.
-            review_url=current_app.config.get("REVIEW_URL"),
+            review_url=current_brand().review_url,
         )
     return _private(page)
 

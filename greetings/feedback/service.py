@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..cards.tokens import normalise
@@ -161,3 +161,15 @@ def wall_for(packer_id: int, limit: int | None = None, now: datetime | None = No
         "thanks_this_week": count,
         "week": f"{now.isocalendar().year}-W{now.isocalendar().week:02d}",
     }
+
+
+def forget_comments(created_before: datetime) -> int:
+    """Clear the text of comments given before a time (retention); return how many.
+
+    The rating, language and dates stay, so every aggregate (averages, response rates,
+    distributions) stays as it was.
+    """
+    return db.session.execute(
+        update(Feedback).where(Feedback.created_at < created_before,
+                               Feedback.comment.is_not(None))
+        .values(comment=None)).rowcount

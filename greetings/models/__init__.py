@@ -5,8 +5,10 @@ reach a model, and importing this package registers every table on `Base.metadat
 """
 
 from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
+from .brand import BRAND_ROW, BrandSettings
 from .cards import Card
 from .feedback import Feedback
+from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, Pin
 from .intake import (
     Delivery,
     DeliveryOutcome,
@@ -21,13 +23,26 @@ from .intake import (
 from .jobs import JobRun, SchedulerLease
 from .outbound import OutboundAttempt, OutboundEndpoint, OutboundEvent
 from .packing import GreetingText, PrintMode, Shipment, Site, Station, station_integrations
-from .people import ApiToken, Packer, Role, User
+from .parked import ParkedApplication
+from .people import (
+    DEFAULT_SCOPES,
+    ApiToken,
+    ConsentRecord,
+    ConsentVia,
+    Packer,
+    PackerLine,
+    Role,
+    User,
+)
 from .throttle import SignInFailure
 
 __all__ = [
-    "NAMING_CONVENTION", "ApiToken", "Base", "Card", "Delivery", "DeliveryOutcome", "Feedback",
-    "GreetingText", "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order",
-    "OrderItem", "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer",
-    "PrintMode", "RefusalTally", "Role", "SchedulerLease", "Shipment", "SignInFailure", "Site",
-    "Station", "User", "dialect_insert", "enum_column", "station_integrations", "utcnow",
+    "BRAND_ROW", "DEFAULT_SCOPES", "NAMING_CONVENTION", "ApiToken", "Base", "BrandSettings",
+    "Card", "ConsentRecord", "ConsentVia", "Delivery", "DeliveryOutcome", "Feedback",
+    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "Integration",
+    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
+    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine",
+    "ParkedApplication", "Pin", "PrintMode", "RefusalTally", "Role", "SchedulerLease",
+    "Shipment", "SignInFailure", "Site", "Station", "User", "dialect_insert", "enum_column",
+    "station_integrations", "utcnow",
 ]

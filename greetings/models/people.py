@@ -6,27 +6,41 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
 
 
 class Packer(Base):
-    """A person who packs parcels; the customer sees only the display name they chose."""
+    """A person who packs parcels; the customer sees only the display name they chose.
+
+    Offboarding deletes the full name, the badge, the PIN, the lines and the signature,
+    and keeps the display name, which past feedback and shipments still show.
+    """
 
     __tablename__ = "packers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    # None once the packer was offboarded.
+    full_name: Mapped[str | None] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(60))
-    # SHA-256 of the badge code: the station looks the packer up by it.
-    badge_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    own_line: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of the badge code: the station looks the packer up by it (None: offboarded,
+    # so the badge can be handed to someone else).
+    badge_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Loaded only when a card or the feedback page draws them, not with every packer.
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     signature_1bit: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Signatures go on cards only while this is set; revoking keeps old cards as they are.
+    # Who set it and when: ConsentRecord.
     signature_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Werkzeug's salted hash of the station PIN; None: badge sign-in only.
     pin_hash: Mapped[str | None] = mapped_column(String(256))
@@ -34,12 +48,68 @@ class Packer(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    offboarded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    lines: Mapped[list[PackerLine]] = relationship(
+        back_populates="packer", cascade="all, delete-orphan", order_by="PackerLine.language")
 
     def usable_signature(self) -> tuple[bytes | None, bytes | None]:
         """Return the signature images a new card may carry (none without consent)."""
         if not self.signature_consent:
             return None, None
         return self.signature_png, self.signature_1bit
+
+    def line_for(self, language: str) -> str | None:
+        """Return the packer's own line in this card language, or None if they wrote none.
+
+        A card in a language the packer wrote no line for carries none (PRODUCT.md,
+        "Privacy and people"): there is no fallback to another language.
+        """
+        for line in self.lines:
+            if line.language == language:
+                return line.text
+        return None
+
+
+class PackerLine(Base):
+    """A packer's own line on their cards, in one language (at most one per language)."""
+
+    __tablename__ = "packer_lines"
+    __table_args__ = (UniqueConstraint("packer_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    packer_id: Mapped[int] = mapped_column(ForeignKey("packers.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(200))
+
+    packer: Mapped[Packer] = relationship(back_populates="lines")
+
+
+class ConsentVia(enum.StrEnum):
+    """Where a packer's consent to print their signature was given or revoked."""
+
+    CONSOLE = "console"
+    STATION = "station"
+    API = "api"
+    CLI = "cli"
+
+
+class ConsentRecord(Base):
+    """One giving or revoking of a packer's consent to print their signature: who, when.
+
+    `recorded_by` names who recorded it in words a manager reads later: a staff e-mail,
+    "packer at station Bord 1", "API token hr-sync", "command line".
+    """
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    packer_id: Mapped[int] = mapped_column(ForeignKey("packers.id", ondelete="CASCADE"),
+                                           index=True)
+    given: Mapped[bool] = mapped_column(Boolean)
+    via: Mapped[ConsentVia] = mapped_column(enum_column(ConsentVia, 16))
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Role(enum.StrEnum):
@@ -78,6 +148,11 @@ class User(UserMixin, Base):
         return f"{self.id}:{self.session_version}"
 
 
+# What a token made without scopes may do: pack and read feedback, as every token could
+# before scopes existed.
+DEFAULT_SCOPES = "pack feedback:read"
+
+
 class ApiToken(Base):
     """A Bearer token for the API. Only its SHA-256 is stored.
 
@@ -90,6 +165,10 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the token may do, space-separated (greetings.api.scopes); tokens made before
+    # scopes existed keep what every token could do then.
+    scopes: Mapped[str] = mapped_column(String(200), default=DEFAULT_SCOPES,
+                                        server_default=DEFAULT_SCOPES)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -8,7 +8,7 @@ import json
 import re
 import tempfile
 
-from flask import request
+from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
@@ -130,6 +130,33 @@ def refuse_unread_body():
         raise BadRequest("the chunked body ended early or was malformed")
 
 
+def body_limit(max_bytes: int):
+    """Give a view its own body limit instead of the app-wide one (MAX_CONTENT_LENGTH).
+
+    Image uploads take up to 10 MB while every other route keeps 1 MiB (PRODUCT.md,
+    "Limits"). The limit is set before any hook reads the body (CSRF reads the form),
+    by `apply_body_limit`; it cannot exceed REQUEST_MAX_BYTES for a chunked body.
+    """
+
+    def decorate(view):
+        view.body_limit = int(max_bytes)
+        return view
+
+    return decorate
+
+
+def apply_body_limit(endpoint, _values):
+    """Set this request's body limit from its view's `body_limit` (a URL value preprocessor).
+
+    URL value preprocessors run before every before_request hook, so the limit is in
+    place before Flask-WTF's CSRF check parses the form.
+    """
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    limit = getattr(view, "body_limit", None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
 def init_app(app):
     """Install the bounded `int` converter, the depth-limited JSON and the body ceiling.
 
@@ -141,3 +168,4 @@ def init_app(app):
     ceiling = max(int(config["REQUEST_MAX_BYTES"]), int(config.get("MAX_CONTENT_LENGTH") or 0))
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, ceiling, drain=2 * ceiling)
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_unread_body)
+    app.url_value_preprocessor(apply_body_limit)

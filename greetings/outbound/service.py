@@ -114,6 +114,14 @@ def enable_endpoint(endpoint_id: int) -> OutboundEndpoint:
     return endpoint
 
 
+def disable_endpoint(endpoint_id: int, reason: str) -> OutboundEndpoint:
+    """Stop sending to an endpoint (its events wait, and die after their retry window)."""
+    endpoint = get_endpoint(endpoint_id)
+    if endpoint.disabled_at is None:
+        endpoint.disabled_at, endpoint.disabled_reason = utcnow(), reason[:500]
+    return endpoint
+
+
 def delivery_log(endpoint_id: int, limit: int = 50) -> list[OutboundAttempt]:
     """Return the endpoint's latest delivery attempts, newest first, with their events."""
     get_endpoint(endpoint_id)

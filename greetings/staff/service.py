@@ -102,3 +102,34 @@ def end_sessions(user: User) -> None:
     The caller commits.
     """
     user.session_version += 1
+
+
+class StaffChangeRefused(ValueError):
+    """A change that would leave no active admin (nobody could manage staff or tokens)."""
+
+
+def list_users() -> list[User]:
+    """Return every staff user, by e-mail."""
+    return list(db.session.execute(select(User).order_by(User.email)).scalars())
+
+
+def _other_active_admins(user: User) -> int:
+    return db.session.execute(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)).scalar_one()
+
+
+def set_role(user: User, role: Role | str) -> None:
+    """Give a staff user another role; the last active admin keeps theirs."""
+    role = Role(role)
+    if user.role == Role.ADMIN and role != Role.ADMIN and not _other_active_admins(user):
+        raise StaffChangeRefused("the last active admin stays an admin")
+    user.role = role.value
+
+
+def set_user_active(user: User, active: bool) -> None:
+    """Switch a staff login off (its sessions end at once) or on again (the caller commits)."""
+    if not active and user.role == Role.ADMIN and user.active and not _other_active_admins(user):
+        raise StaffChangeRefused("the last active admin cannot be switched off")
+    if user.active and not active:
+        end_sessions(user)
+    user.active = bool(active)

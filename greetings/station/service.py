@@ -3,7 +3,6 @@
 Plain functions over the session; the route or command that calls them commits.
 """
 
-import hashlib
 import re
 from collections.abc import Sequence
 
@@ -24,6 +23,7 @@ from ..models import (
     dialect_insert,
     utcnow,
 )
+from ..people.service import badge_hash  # badges are people's; scans look packers up by them
 from ..text import is_printable_code
 
 # More orders than this under one number is no barcode but a data problem.
@@ -67,11 +67,6 @@ class ShopNotFound(ProblemError):
 class PackerNotFound(ProblemError):
     status = 422
     title = "Unknown badge"
-
-
-def badge_hash(badge: str) -> str:
-    """Return the stored form of a badge code (scanners may add spaces or change case)."""
-    return hashlib.sha256(badge.strip().upper().encode()).hexdigest()
 
 
 def find_packer(badge: str) -> Packer:

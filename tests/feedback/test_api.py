@@ -48,8 +48,8 @@ def test_lists_everything_oldest_change_first(world):
     assert body["next"] is None and body["next_url"] is None
     assert [item["rating"] for item in body["feedback"]] == [3, 4, 5]
     first = body["feedback"][0]
-    assert set(first) == {"id", "shipment", "packer", "rating", "comment", "hidden", "language",
-                          "created_at", "updated_at"}
+    assert set(first) == {"id", "shipment", "card", "packer", "rating", "comment", "hidden",
+                          "language", "created_at", "updated_at"}
     assert first["packer"] == {"display_name": "Åse"}
     assert first["shipment"]["order"].isdigit()
     assert first["comment"] == "comment 0" and first["hidden"] is False

@@ -14,7 +14,16 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.ui.tour import ROOT, build_world, console_tour, customer_tour, start_server, station_tour
+from tests.ui.tour import (
+    ROOT,
+    build_world,
+    console_tour,
+    customer_tour,
+    people_tour,
+    setup_tour,
+    start_server,
+    station_tour,
+)
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -39,6 +48,8 @@ def main(out: Path = OUT) -> list[Path]:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 customer_tour(browser, world, stop)
                 console_tour(browser, world, stop)
+                people_tour(browser, world, stop)
+                setup_tour(browser, world, stop)
                 station_tour(browser, world, stop)
                 browser.close()
         finally:

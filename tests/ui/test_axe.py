@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.ui.tour import build_world, console_tour, customer_tour, start_server, station_tour
+from tests.ui.tour import (
+    build_world,
+    console_tour,
+    customer_tour,
+    people_tour,
+    setup_tour,
+    start_server,
+    station_tour,
+)
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 
@@ -58,11 +66,26 @@ def test_customer_pages(browser, world):
 
 def test_console_pages(browser, world):
     found, seen = walk(console_tour, browser, world)
-    assert {"staff-login", "console-overview", "console-feedback", "start"} <= set(seen)
+    assert {"staff-login", "console-overview", "console-feedback", "start",
+            "console-dashboard", "console-worklist", "console-digest"} <= set(seen)
     assert found == {}
 
 
 def test_station_pages(browser, world):
     found, seen = walk(station_tour, browser, world)
-    assert {"station-sign-in", "station-scan", "station-setup"} <= set(seen)
+    assert {"station-sign-in", "station-scan", "station-setup", "station-my-page"} <= set(seen)
+    assert found == {}
+
+
+def test_people_and_access_pages(browser, world):
+    found, seen = walk(people_tour, browser, world)
+    assert {"console-people", "console-signature-preview", "console-packer",
+            "console-tokens", "console-users"} <= set(seen)
+    assert found == {}
+
+
+def test_console_setup_pages(browser, world):
+    found, seen = walk(setup_tour, browser, world)
+    assert {"console-greeting-edit", "console-brand", "console-integration-added",
+            "console-endpoint-added", "console-parked"} <= set(seen)
     assert found == {}

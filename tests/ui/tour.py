@@ -8,6 +8,7 @@ added to the tour is checked and pictured at once.
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from tests.feedback.live import http
@@ -106,6 +107,15 @@ def console_tour(browser, world: World, stop, **context_options):
     page.locator(".flash-success").wait_for()
     page.goto(world.base_url + "/admin/feedback?show=hidden")
     stop("console-feedback-hidden", page)
+    page.goto(world.base_url + "/admin/feedback?show=comments")
+    page.get_by_role("button", name="Pin to the packer's best of").first.click()
+    page.locator(".flash-success").wait_for()
+    page.goto(world.base_url + "/admin/dashboard")
+    stop("console-dashboard", page)
+    page.goto(world.base_url + "/admin/worklist")
+    stop("console-worklist", page)
+    page.goto(world.base_url + f"/admin/digest?week={date.today().isoformat()}")
+    stop("console-digest", page)
     page.goto(world.base_url + "/admin/no-such-page")
     stop("console-404", page)
     context.close()
@@ -113,6 +123,98 @@ def console_tour(browser, world: World, stop, **context_options):
     page = context.new_page()
     sign_in(page, world.base_url, ADMIN)
     stop("console-overview-admin", page)
+    context.close()
+
+
+def people_tour(browser, world: World, stop, **context_options):
+    """People and Access: the list, a packer, adding one, the signature, tokens, staff."""
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url)
+    page.goto(world.base_url + "/admin/people?lang=en")
+    stop("console-people", page)
+    page.get_by_role("link", name="Add a packer").first.click()
+    page.get_by_role("button", name="Add the packer").click()
+    page.locator(".field-error").first.wait_for()
+    stop("console-people-add-errors", page)
+    page.get_by_label("Full name").fill("Maja Lindqvist")
+    page.get_by_label("Display name").fill("Maja")
+    page.get_by_label("Badge").fill("TOUR-MAJA")
+    page.get_by_role("button", name="Add the packer").click()
+    page.locator("#signature-canvas").wait_for()
+    stop("console-signature", page)
+    box = page.locator("#signature-canvas").bounding_box()
+    page.mouse.move(box["x"] + 40, box["y"] + 120)
+    page.mouse.down()
+    for step in range(1, 40):
+        page.mouse.move(box["x"] + 40 + step * 9, box["y"] + 100 + (step % 7) * 9)
+    page.mouse.up()
+    page.get_by_role("button", name="Preview").click()
+    page.locator("#preview-thermal").wait_for()
+    stop("console-signature-preview", page)
+    page.goto(world.base_url + "/admin/people?q=%C3%85se")
+    page.get_by_role("link", name="Åse").first.click()
+    page.locator("#packer-form").wait_for()
+    stop("console-packer", page)
+    context.close()
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url, ADMIN)
+    page.goto(world.base_url + "/admin/access/tokens?lang=en")
+    page.get_by_label("Name", exact=True).fill("WMS")
+    page.get_by_label(re.compile("^packers:write")).check()
+    page.get_by_role("button", name="Make the token").click()
+    page.locator("#new-token").wait_for()
+    stop("console-tokens", page)
+    page.goto(world.base_url + "/admin/access/users")
+    stop("console-users", page)
+    context.close()
+
+
+def setup_tour(browser, world: World, stop, **context_options):
+    """The console's set-up pages: greeting texts and brand (manager); integrations and
+    outbound endpoints (admin), with their forms' error and "shown once" states."""
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url)
+    page.goto(world.base_url + "/admin/greetings")
+    stop("console-greetings", page)
+    page.goto(world.base_url + "/admin/greetings/da")
+    page.locator("#preview-image").wait_for()
+    stop("console-greeting-edit", page)
+    page.locator("#template").fill('{% for i in range(10**9) %}x{% endfor %}Hej {{ first_name }}')
+    page.get_by_role("button", name="Save").click()
+    page.locator("#problems").wait_for()
+    stop("console-greeting-refused", page)
+    page.goto(world.base_url + "/admin/brand")
+    page.locator("#preview-image").wait_for()
+    stop("console-brand", page)
+    page.fill("#accent", "not a colour")
+    # The browser's own check (the field's pattern) would stop it first: the server's.
+    page.evaluate("document.getElementById('brand-form').noValidate = true")
+    page.locator("#brand-form button[type=submit]").click()
+    page.locator("#accent-error").wait_for()
+    stop("console-brand-error", page)
+    context.close()
+    context = browser.new_context(**DESK, locale="en-GB", **context_options)
+    page = context.new_page()
+    sign_in(page, world.base_url, ADMIN, next_path="/admin/integrations")
+    stop("console-integrations", page)
+    page.fill("#slug", "webshop")
+    page.select_option("#kind", "woocommerce")
+    page.locator("form[action$='/admin/integrations'] button[type=submit]").click()
+    page.locator("#new-secret").wait_for()
+    stop("console-integration-added", page)
+    page.goto(world.base_url + "/admin/deliveries")
+    stop("console-deliveries", page)
+    page.goto(world.base_url + "/admin/parked")
+    stop("console-parked", page)
+    page.goto(world.base_url + "/admin/endpoints")
+    stop("console-endpoints", page)
+    page.fill("#url", "http://127.0.0.1:9/crm-hook")
+    page.locator("form[action$='/admin/endpoints'] button[type=submit]").click()
+    page.locator("#new-secret").wait_for()
+    stop("console-endpoint-added", page)
     context.close()
 
 
@@ -130,7 +232,7 @@ def station_tour(browser, world: World, stop, **context_options):
     page.locator("#setup-form").wait_for()
     stop("station-setup", page)
     page.fill("input[name=name]", "Packing table 1")
-    page.fill("input[name=site]", "Aarhus")
+    page.fill("input[name=site_name]", "Aarhus")
     page.locator("#setup-form button[type=submit]").click()
     page.locator("#badge").wait_for()
     stop("station-sign-in", page)
@@ -143,6 +245,8 @@ def station_tour(browser, world: World, stop, **context_options):
     stop("station-scan", page)
     page.goto(world.base_url + "/station/wave")
     stop("station-wave", page)
+    page.goto(world.base_url + "/station/me")
+    stop("station-my-page", page)
     page.goto(world.base_url + "/admin/")
     stop("console-refused-to-a-packer", page)
     context.close()
@@ -155,5 +259,7 @@ def start_server(instance: Path):
     server = GunicornServer(instance, f"sqlite:///{instance / 'greetings.sqlite'}", workers=2,
                             extra_env={"GREETINGS_SECRET_KEY": "tour"})
     server.env["GREETINGS_PUBLIC_BASE_URL"] = server.base_url
+    # The set-up tour adds an outbound endpoint on this machine (nothing is sent to it).
+    server.env["GREETINGS_OUTBOUND_ALLOW_PRIVATE"] = "1"
     return server.start()
 

@@ -16,6 +16,7 @@ Public API:
 - prepare_signature(raw) -> (png, 1-bit png), SignatureRejected: clean a signature upload.
 - admit_image(raw), ImageRejected (SignatureRejected is one), prepare_logo: uploads are
   checked for size, pixels and type before they are decoded.
+- THEMES, DEFAULT_THEME: the card's designs by name (the brand's choice, CardData.theme).
 
 Inside: pdf.py (the small PDF writer, the only place that writes PDF syntax), qr.py
 (QR symbols as `qrcode` makes them, faster), elements.py (one draw function per element),
@@ -24,11 +25,11 @@ layouts.py (profiles as data), fonts.py, images.py, masks.py, signatures.py, ren
 
 from .fonts import drawable_name
 from .images import ImageRejected, admit_image, prepare_logo
-from .layouts import PROFILES
+from .layouts import DEFAULT_THEME, PROFILES, THEMES
 from .qr import qr_version
 from .render import CardData, CardWords, render_card, render_wave
 from .signatures import SignatureRejected, prepare_signature
 
 __all__ = ["CardData", "CardWords", "render_card", "render_wave", "prepare_signature",
            "SignatureRejected", "qr_version", "drawable_name", "PROFILES",
-           "admit_image", "ImageRejected", "prepare_logo"]
+           "admit_image", "ImageRejected", "prepare_logo", "THEMES", "DEFAULT_THEME"]

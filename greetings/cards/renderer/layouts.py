@@ -102,6 +102,13 @@ PROFILES = {
 }
 
 
+# The card's designs by the name the brand stores; the console's Brand page offers these
+# (value: the English label). Each theme is drawn on every profile; there is one so far,
+# the layout above.
+THEMES = {"classic": "Classic"}
+DEFAULT_THEME = "classic"
+
+
 def profile(name: str | None) -> Profile:
     """Return the named profile; unknown or empty names give A6."""
     return PROFILES.get((name or "a6").lower(), PROFILES["a6"])

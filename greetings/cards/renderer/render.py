@@ -54,6 +54,7 @@ class CardData:
     signature_png: bytes | None = None     # from signatures.prepare_signature; None: script name
     signature_1bit: bytes | None = None    # its 1-bit variant, used on thermal profiles
     profile: str = "a6"                # a6 | a5 | a4 | letter | thermal4x6
+    theme: str = layouts.DEFAULT_THEME  # a name of layouts.THEMES (the brand's choice)
 
 
 @dataclass(frozen=True)

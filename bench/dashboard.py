@@ -1,0 +1,285 @@
+"""Dashboard benchmark: the manager's insight pages over a year of a busy warehouse.
+
+    .venv/bin/python bench/dashboard.py                 # 2,000,000 shipments, 300,000 answers
+    .venv/bin/python bench/dashboard.py --shipments 200000 --feedback 30000   # a quick run
+    .venv/bin/python bench/dashboard.py --url postgresql+psycopg://…  # reuse a loaded database
+
+A throwaway PostgreSQL 15 (initdb on a free port, fsync off: the load is not what is
+measured) gets the schema through the migrations, then a generator written in SQL
+(generate_series, so the year loads in a few minutes): 3 sites with 4 stations each,
+40 packers (each at one station), `--shipments` orders and shipments spread evenly over the
+last 12 months (daytime hours), and `--feedback` answers on a spread of those shipments
+(ratings mostly 4–5, a comment on one in three, "damaged" in some), followed by ANALYZE.
+
+Each page is then requested `--repeat` times through the app (Flask's test client, a
+signed-in manager or a signed-in packer at a station: the app's and the database's time,
+without an HTTP server), and the table gives p50/p95 per page beside GET /healthz in the
+same run (the baseline). Last, EXPLAIN (ANALYZE, BUFFERS) of the heaviest query (the
+per-packer aggregate over the default 12 weeks) is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import PostgresServer  # noqa: E402 (needs the root on sys.path)
+
+PASSWORD = "bench password 1"
+PACKERS, SITES, STATIONS_PER_SITE = 40, 3, 4
+GOAL_MS = 150
+
+GENERATE = """
+INSERT INTO integrations (slug, kind, default_language, created_at)
+VALUES ('bench', 'standard', 'da', now());
+INSERT INTO sites (id, name, time_zone, created_at) VALUES
+  (1, 'Aarhus', 'Europe/Copenhagen', now()), (2, 'Malmö', 'Europe/Stockholm', now()),
+  (3, 'Oslo', 'Europe/Oslo', now());
+INSERT INTO stations (id, name, site_id, profile, print_mode, idle_minutes, created_at)
+SELECT s, 'Station ' || s, (s - 1) / {per_site} + 1, 'a6', 'browser', 10, now()
+FROM generate_series(1, {stations}) AS s;
+INSERT INTO packers (full_name, display_name, badge_hash, signature_consent, failed_sign_ins,
+                     active, created_at)
+SELECT 'Packer ' || p || ' Fullname', 'Packer ' || p, md5('badge' || p) || md5('x' || p),
+       false, 0, true, now()
+FROM generate_series(1, {packers}) AS p;
+-- The year, evenly: shipment i is packed i/n of the way through the last 365 days,
+-- moved into the day shift (06:00–18:00 UTC). Each packer works at one station.
+CREATE TEMP TABLE gen AS
+SELECT i,
+       date_trunc('day', now() - interval '365 days' + (i::float8 / {n}) * interval '365 days')
+         + interval '6 hours' + ((i::bigint * 7919) % 43200) * interval '1 second' AS packed_at,
+       1 + (i * 7) % {packers} AS packer_id
+FROM generate_series(1, {n}) AS i;
+INSERT INTO orders (id, integration_id, external_id, number, status, first_name, last_name,
+                    language, version, created_at, updated_at)
+SELECT i, 1, 'o' || i, 'N' || i, 'open', 'Kunde', 'Efternavn',
+       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + i % 6], packed_at, packed_at, packed_at
+FROM gen;
+INSERT INTO shipments (id, order_id, packer_id, station_id, site_id, packed_at)
+SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations},
+       ((packer_id - 1) % {stations}) / {per_site} + 1, packed_at
+FROM gen;
+INSERT INTO cards (id, shipment_id, packer_id, station_id, token, created_at, print_count)
+SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations}, md5('t' || i), packed_at, 1
+FROM gen;
+-- Answers on every k-th card, two days after packing.
+INSERT INTO feedback (card_id, rating, comment, language, created_at, updated_at)
+SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + (i::bigint * 31) % 10],
+       CASE WHEN i % 3 = 0 THEN
+         (ARRAY['Tak, alt kom frem perfekt', 'Box was damaged on arrival', 'Smukt pakket',
+                'Schnell und gut verpackt', 'One cup arrived broken', 'Fint!'])[1 + (i / 3) % 6]
+       END,
+       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + i % 6],
+       packed_at + interval '2 days', packed_at + interval '2 days'
+FROM gen WHERE i % {k} = 0 AND packed_at + interval '2 days' < now();
+SELECT setval(pg_get_serial_sequence('orders', 'id'), {n});
+SELECT setval(pg_get_serial_sequence('shipments', 'id'), {n});
+SELECT setval(pg_get_serial_sequence('cards', 'id'), {n});
+SELECT setval(pg_get_serial_sequence('stations', 'id'), {stations});
+SELECT setval(pg_get_serial_sequence('sites', 'id'), 3);
+DROP TABLE gen;
+"""
+
+
+def load(url: str, shipments: int, feedback: int) -> float:
+    """Create the schema and the year of data; return the seconds it took."""
+    import psycopg
+
+    from greetings import create_app
+    from greetings.extensions import db
+    from greetings.staff.service import create_user
+
+    started = time.perf_counter()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-dash-")})
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        create_user("manager@example.com", PASSWORD, "manager")
+        db.session.commit()
+        db.engine.dispose()
+    sql = GENERATE.format(n=shipments, k=max(1, shipments // feedback), packers=PACKERS,
+                          stations=SITES * STATIONS_PER_SITE, per_site=STATIONS_PER_SITE)
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
+                         autocommit=True) as connection:
+        connection.execute(sql)
+        connection.execute("ANALYZE")
+    loaded = time.perf_counter() - started
+    with app.app_context():
+        from greetings.insight import queries
+        started = time.perf_counter()
+        days = queries.refresh("Europe/Copenhagen")
+        db.session.commit()
+        print(f"roll-up built: {days} days in {time.perf_counter() - started:.1f} s")
+        db.engine.dispose()
+    return loaded
+
+
+def timed(client, path: str, repeat: int) -> tuple[list[float], int]:
+    """Request a page `repeat` times (after one warm-up); return the times in ms and size."""
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    size = len(response.get_data())
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        response.get_data()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return times, size
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+def station_client(app):
+    """A browser set up as station 1 with packer 1 signed in (badge 'badge1')."""
+    from greetings.extensions import db
+    from greetings.models import Packer
+    from greetings.station.service import badge_hash
+
+    with app.app_context():
+        db.session.get(Packer, 1).badge_hash = badge_hash("BENCH-1")
+        db.session.commit()
+    client = app.test_client()
+    client.post("/staff/login", data={"email": "manager@example.com", "password": PASSWORD})
+    client.post("/station/setup", data={"name": "Station 1", "site_name": "Aarhus", "profile": "a6",
+                                        "print_mode": "browser", "idle_minutes": "60"})
+    client.post("/staff/logout")
+    client.post("/station/badge", data={"badge": "BENCH-1"})
+    return client
+
+
+def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
+    """Time every page; return (label, times, bytes)."""
+    from greetings import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False, "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+                      "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-dash-")})
+    # First: signing out at the station ends every session of that staff user.
+    station = station_client(app)
+    manager = app.test_client()
+    manager.post("/staff/login", data={"email": "manager@example.com", "password": PASSWORD})
+    pages = [
+        ("GET /healthz (baseline)", "/healthz", app.test_client()),
+        ("dashboard, last 12 weeks (default)", "/admin/dashboard", manager),
+        ("dashboard, 12 weeks, one site", "/admin/dashboard?site=2", manager),
+        ("dashboard, 12 weeks, one language", "/admin/dashboard?lang=sv", manager),
+        ("dashboard, 4 weeks", "/admin/dashboard?start={four}", manager),
+        ("dashboard, 12 months", "/admin/dashboard?start={year}", manager),
+        ("worklist, open, 12 weeks", "/admin/worklist", manager),
+        ("worklist, 12 months", "/admin/worklist?start={year}&status=all", manager),
+        ("moderation (feedback) page", "/admin/feedback", manager),
+        ("weekly digest page", "/admin/digest", manager),
+        ("packer's own page at the station", "/station/me", station),
+    ]
+    from datetime import date, timedelta
+    today = date.today()
+    dates = {"four": (today - timedelta(weeks=4)).isoformat(),
+             "year": (today - timedelta(days=364)).isoformat()}
+    results = []
+    for label, path, client in pages:
+        times, size = timed(client, path.format(**dates), repeat)
+        results.append((label, times, size))
+    return results
+
+
+def explain(url: str) -> list[tuple[str, str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) the dashboard's per-packer read (12 weeks, from the
+    roll-up), the same sum straight over shipments and feedback (what the roll-up saves),
+    and the rebuild of one day of the roll-up."""
+    from datetime import date
+
+    from greetings import create_app
+    from greetings.extensions import db
+    from greetings.insight import queries
+    from greetings.insight.service import default_period
+    from greetings.models import Card, Feedback, Shipment
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-dash-")})
+    plans = []
+    with app.app_context():
+        scope = default_period(date.today()).scope("Europe/Copenhagen")
+        rollup = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
+                                 scope).group_by(queries.InsightDay.packer_id)
+        ratings = [db.func.count(db.case((Feedback.rating == value, 1)))
+                   for value in queries.RATINGS]
+        direct = (db.select(Shipment.packer_id, db.func.count(Shipment.id),
+                            db.func.count(Feedback.id), db.func.sum(Feedback.rating), *ratings)
+                  .select_from(Shipment).join(Card, Card.shipment_id == Shipment.id)
+                  .outerjoin(Feedback, Feedback.card_id == Card.id)
+                  .where(Shipment.packed_at >= scope.start, Shipment.packed_at < scope.end)
+                  .group_by(Shipment.packer_id))
+        for label, query in (("per packer, 12 weeks, from the roll-up", rollup),
+                             ("the same straight from shipments + feedback", direct)):
+            sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            rows = db.session.connection().exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%")).scalars().all()
+            plans.append((label, "\n".join(rows)))
+        started = time.perf_counter()
+        queries._rebuild_day(date.today() - timedelta_days(1),
+                             queries._zones("Europe/Copenhagen"))
+        db.session.commit()
+        plans.append(("rebuild of one day of the roll-up (yesterday)",
+                      f"{(time.perf_counter() - started) * 1000:.1f} ms"))
+    return plans
+
+
+def timedelta_days(days: int):
+    from datetime import timedelta
+    return timedelta(days=days)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shipments", type=int, default=2_000_000)
+    parser.add_argument("--feedback", type=int, default=300_000)
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--url", help="an already loaded database (skips the load)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the PostgreSQL server running and print its URL")
+    args = parser.parse_args()
+    os.environ.setdefault("GREETINGS_LOG_LEVEL", "WARNING")
+    server = None
+    url = args.url
+    try:
+        if url is None:
+            server = PostgresServer().start()
+            url = server.create_database("dashboard")
+            seconds = load(url, args.shipments, args.feedback)
+            print(f"loaded {args.shipments:,} shipments and ~{args.feedback:,} answers "
+                  f"in {seconds:.0f} s")
+        results = measure(url, args.repeat)
+        print(f"\n{args.repeat} requests per page after one warm-up; goal p95 <= {GOAL_MS} ms\n")
+        print("| page | p50 ms | p95 ms | max ms | KB | goal met |")
+        print("|---|---|---|---|---|---|")
+        for label, times, size in results:
+            met = "(baseline)" if "baseline" in label else (
+                "yes" if p95(times) <= GOAL_MS else "no")
+            print(f"| {label} | {statistics.median(times):.1f} | {p95(times):.1f} | "
+                  f"{max(times):.1f} | {size / 1024:.1f} | {met} |")
+        for label, plan in explain(url):
+            print(f"\n{label}:\n{plan}")
+    finally:
+        if server is not None and not args.keep:
+            server.stop()
+        elif server is not None:
+            print(f"\nkept: {url} (data in {server.base_dir})")
+
+
+if __name__ == "__main__":
+    main()

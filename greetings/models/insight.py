@@ -1,0 +1,101 @@
+"""Insight: what managers add to feedback (a follow-up on a low rating, a "best of" pin)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, enum_column, utcnow
+from .feedback import Feedback
+
+
+class FollowUpStatus(enum.StrEnum):
+    """Where a low rating on the manager's worklist stands."""
+
+    OPEN = "open"
+    CONTACTED = "contacted"
+    RESOLVED = "resolved"
+
+
+class FollowUp(Base):
+    """A manager's follow-up of one low rating: its status and a note.
+
+    Kept beside the feedback rather than in it, so the feedback table stays the customer's
+    words and the worklist's state is the manager's.
+    """
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[FollowUpStatus] = mapped_column(enum_column(FollowUpStatus, 16),
+                                                   default=FollowUpStatus.OPEN)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    feedback: Mapped[Feedback] = relationship()
+
+
+class Pin(Base):
+    """A comment a manager pinned to the packer's "best of" (their page and digest)."""
+
+    __tablename__ = "pins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), unique=True)
+    pinned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    feedback: Mapped[Feedback] = relationship()
+
+
+class InsightDay(Base):
+    """The dashboard's roll-up: one day (local to the site's time zone) of one packer at
+    one station and site in one language: parcels packed that day, and the answers to
+    them credited to this packer (the one named on the answered card).
+
+    Built from shipments and feedback by greetings.insight.queries (never written
+    elsewhere), refreshed for the days that changed, so the pages add up a few thousand
+    rows instead of millions of shipments.
+    """
+
+    __tablename__ = "insight_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    packer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # 0 for parcels packed through the API without a station, or without a site.
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    packed: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    r1: Mapped[int] = mapped_column(Integer, default=0)
+    r2: Mapped[int] = mapped_column(Integer, default=0)
+    r3: Mapped[int] = mapped_column(Integer, default=0)
+    r4: Mapped[int] = mapped_column(Integer, default=0)
+    r5: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_insight_days_packer_day", "packer_id", "day"),)
+
+
+class InsightRefresh(Base):
+    """How far the roll-up is up to date, and a fingerprint of the time zones its days
+    are in (a site's new zone rebuilds it)."""
+
+    __tablename__ = "insight_refresh"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    refreshed_to: Mapped[datetime] = mapped_column(DateTime)
+
+
+# The index the answer lists (worklist, digest, CSV) need on feedback; declared here so
+# the owner module stays as it is (see the migration of this module).
+Index("ix_feedback_created_at", Feedback.created_at)
