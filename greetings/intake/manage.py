@@ -189,9 +189,9 @@ def apply_parked(delivery_id: int, user_id: int | None) -> ParkedApplication:
                   else getattr(error, "errors", None) or [{"field": "(body)",
                                                            "message": str(error)}])
         return _record(parked, user_id, DeliveryOutcome.PARKED, None, _describe(errors))
-    key = kind.dedup_key(headers={}, signed={}, topic=topic, data=data, body=body)
+    key = kind.dedup_key(headers={}, signed={}, topic=topic, order=order, body=body)
     try:
-        number, outcome = upsert_order(integration, order, key, topic, len(body))
+        number, outcome, _detail = upsert_order(integration, order, key, topic, len(body))
     except DuplicateDelivery:
         return _record(parked, user_id, DeliveryOutcome.DUPLICATE, None,
                        "this payload was applied before")

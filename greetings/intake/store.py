@@ -92,9 +92,10 @@ def upsert_order(integration, order: OrderIn, key: str, topic, size: int):
 
 STALE = "older than the stored version"
 
-# PostgreSQL: the repeat check, the upsert (its rule as in _upsert_statement), the items
-# and the delivery's log row in one statement, one round trip instead of four: the server
-# shares the machine's cores with the app, and each round trip is a wait for both.
+# PostgreSQL: the repeat check, the upsert (its rule as in _upsert_statement), a new
+# order's items and the delivery's log row in one statement, one round trip instead of
+# four: the server shares the machine's cores with the app, and each round trip is a wait
+# for both.
 # Data-modifying CTEs all see the snapshot from before the statement and each runs once.
 # An older version updates nothing; then nothing else is written here, and the caller
 # logs the delivery as stale (rare: it costs two more round trips).
@@ -118,13 +119,12 @@ WITH applied AS (
     WHERE o.version < excluded.version
        OR (o.version = excluded.version AND o.status <> :deleted AND o.purged_at IS NULL)
     RETURNING o.id, o.number, o.created_at
-), old_items AS (
-    DELETE FROM order_items WHERE order_id IN (SELECT id FROM up WHERE created_at <> :now)
 ), new_items AS (
     INSERT INTO order_items (order_id, position, sku, name, quantity)
     SELECT up.id, item.position - 1, item.sku, item.name, item.quantity
-    FROM up, unnest(CAST(:skus AS varchar[]), CAST(:names AS varchar[]),
-                    CAST(:quantities AS integer[]))
+    FROM (SELECT id FROM up WHERE created_at = :now) AS up,
+         unnest(CAST(:skus AS varchar[]), CAST(:names AS varchar[]),
+                CAST(:quantities AS integer[]))
              WITH ORDINALITY AS item(sku, name, quantity, position)
 ), logged AS (
     INSERT INTO deliveries (integration_id, slug, received_at, dedup_key, topic, status_code,
@@ -159,9 +159,12 @@ def _upsert_in_one_statement(integration, order: OrderIn, key: str, topic, size:
         if row.repeated:
             raise DuplicateDelivery(key)
         if row.id is not None:
-            created = row.created_at == now
-            return (row.number, DeliveryOutcome.CREATED if created else DeliveryOutcome.UPDATED,
-                    None)
+            if row.created_at == now:
+                return row.number, DeliveryOutcome.CREATED, None
+            # An update rewrites the items after the statement, under the row lock it took:
+            # the statement's snapshot may miss items a concurrent delivery just committed.
+            _replace_items(connection, row.id, items)
+            return row.number, DeliveryOutcome.UPDATED, None
         order_id, number = _existing(connection, integration.id, order.external_id)
         outcome = DeliveryOutcome.STALE if order_id is not None else DeliveryOutcome.IGNORED
         detail = STALE if order_id is not None else None
@@ -191,6 +194,14 @@ def _apply(connection, integration, order: OrderIn, now):
             for index, item in enumerate(order.items)
         ])
     return number, order_id, outcome
+
+
+def _replace_items(connection, order_id: int, items) -> None:
+    connection.execute(CLEAR_ITEMS, {"order_id": order_id})
+    if items:
+        connection.execute(insert(ITEMS), [
+            {"order_id": order_id, "position": index, "sku": item.sku, "name": item.name,
+             "quantity": item.quantity} for index, item in enumerate(items)])
 
 
 def _upsert_statement(dialect_name):
