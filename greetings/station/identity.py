@@ -1,9 +1,13 @@
 """Who is at this station: the station itself (a signed cookie) and the signed-in packer.
 
 The station cookie outlives sign-outs and browser restarts: a manager sets a computer up
-once. The packer lives in the Flask session and is signed out after the station's idle time.
+once. It carries a secret of the station, checked against the hash the station keeps, so
+retiring the station (or setting it up on another computer) cuts off every copy of it.
+The packer lives in the Flask session and is signed out after the station's idle time.
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 from functools import wraps
 
@@ -34,9 +38,33 @@ def _serializer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="station")
 
 
-def station_cookie_value(station: Station) -> str:
-    """Return the signed cookie value that binds a browser to a station."""
-    return _serializer().dumps({"station": station.id})
+def secret_hash(secret: str) -> str:
+    """Return the stored form of a station secret (256 random bits: SHA-256 is enough)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def station_cookie_value(station: Station, secret: str) -> str:
+    """Return the signed cookie value that binds a browser to a station and its secret."""
+    return _serializer().dumps({"station": station.id, "secret": secret})
+
+
+def _station_of_cookie(raw: str) -> Station | None:
+    try:
+        value = _serializer().loads(raw)
+    except BadSignature:
+        return None
+    if not isinstance(value, dict):
+        return None
+    station_id, secret = value.get("station"), value.get("secret")
+    if not isinstance(station_id, int) or not isinstance(secret, str):
+        return None
+    station = db.session.get(Station, station_id)
+    # A retired station, or one whose secret changed since, is no station any more.
+    if station is None or not station.active or station.secret_hash is None:
+        return None
+    if not hmac.compare_digest(secret_hash(secret), station.secret_hash):
+        return None
+    return station
 
 
 def current_station() -> Station | None:
@@ -45,12 +73,7 @@ def current_station() -> Station | None:
         g.station = None
         raw = request.cookies.get(STATION_COOKIE)
         if raw:
-            try:
-                station_id = _serializer().loads(raw).get("station")
-            except (BadSignature, AttributeError):
-                station_id = None
-            if isinstance(station_id, int):
-                g.station = db.session.get(Station, station_id)
+            g.station = _station_of_cookie(raw)
     return g.station
 
 

@@ -15,13 +15,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import logout_user
 from sqlalchemy import select
 
 from ..cards.service import card_pdf, wave_pdf
 from ..errors import wants_problem_json
 from ..extensions import db, limiter
 from ..feedback.service import wall_for
-from ..models import Card, Packer, Shipment, Station
+from ..models import Card, Packer, Station
 from ..staff.service import manager_required
 from . import identity
 from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm, WaveForm
@@ -35,7 +36,14 @@ from .service import (
     recent_cards,
     unpacked_orders,
 )
-from .stations import site_named
+from .stations import (
+    StationRetired,
+    active_stations,
+    configure,
+    issue_secret,
+    shops,
+    station_named,
+)
 
 bp = Blueprint("station", __name__, url_prefix="/station")
 ONE_YEAR = 365 * 24 * 3600
@@ -84,32 +92,66 @@ def index():
                            wall=wall_for(packer.id))
 
 
+@bp.get("/help", endpoint="help")
+def help_page():
+    """Explain kiosk printing, CUPS printing and scanning at a station."""
+    return render_template("station/help.html", station=identity.current_station())
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 @manager_required
 def setup():
-    """Let a manager set this computer up as a station (name, site, paper, printing)."""
+    """Let a manager set this computer up as a station (name, site, paper, printing, shops).
+
+    Saving ends the manager's session on this computer: what stays is the station's own
+    cookie with a new secret of the station (PRODUCT.md, "The station's promises").
+    """
     current = identity.current_station()
-    form = StationSetupForm(obj=current,
-                            site_name=current.site.name if current and current.site else "")
+    form = StationSetupForm(obj=current, site_name=current.site.name if current and current.site
+                            else "", shops=[shop.id for shop in current.integrations]
+                            if current else [])
+    form.shops.choices = [(shop.id, shop.slug) for shop in shops()]
+    ask_join = False
     if form.validate_on_submit():
-        station = db.session.execute(
-            select(Station).where(Station.name == form.name.data.strip())).scalar_one_or_none()
-        if station is None:
-            station = Station(name=form.name.data.strip())
-            db.session.add(station)
-        form.populate_obj(station)
-        station.site = site_named(form.site_name.data)
-        station.name = station.name.strip()
-        station.cups_queue = station.cups_queue or None
-        db.session.commit()
-        flash(_("This computer is now station %(name)s.", name=station.name), "ok")
-        response = make_response(redirect(url_for("station.index")))
-        response.set_cookie(identity.STATION_COOKIE, identity.station_cookie_value(station),
-                            max_age=ONE_YEAR, httponly=True, samesite="Lax",
-                            secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"])
-        return response
-    stations = db.session.execute(select(Station).order_by(Station.name)).scalars().all()
-    return render_template("station/setup.html", form=form, current=current, stations=stations)
+        existing = station_named(form.name.data)
+        ask_join = (existing is not None and existing is not current and existing.active
+                    and not form.join.data)
+        if not ask_join:
+            try:
+                return _set_up(existing or Station(), form)
+            except StationRetired as retired:
+                form.name.errors.append(_("%(name)s is a retired station. Choose another name.",
+                                          name=form.name.data.strip()))
+                db.session.rollback()
+                current_app.logger.info("setup refused: %s", retired.detail)
+    return render_template("station/setup.html", form=form, current=current,
+                           stations=active_stations(), ask_join=ask_join)
+
+
+def _set_up(station: Station, form: StationSetupForm):
+    configure(station, **form.settings())
+    db.session.add(station)
+    secret = issue_secret(station)
+    db.session.commit()
+    end_staff_session()
+    flash(_("This computer is now station %(name)s. The manager is signed out here.",
+            name=station.name), "ok")
+    response = make_response(redirect(url_for("station.index")))
+    response.set_cookie(identity.STATION_COOKIE, identity.station_cookie_value(station, secret),
+                        max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                        secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def end_staff_session() -> None:
+    """Sign the manager out on this browser only, keeping its CSRF token and language.
+
+    Their sessions elsewhere (the office PC) stay: only this computer becomes a station.
+    """
+    logout_user()
+    kept = {key: session[key] for key in ("csrf_token", "lang") if key in session}
+    session.clear()
+    session.update(kept)
 
 
 @sign_in_route("/badge")
@@ -163,17 +205,18 @@ def scan_order():
         return _answer(answer, 422)
     station = identity.current_station()
     choice = Choice(form.action.data) if form.action.data else None
-    outcome = scan(form.code.data, g.packer, station, choice)
+    shop_id = int(form.shop.data) if form.shop.data else None
+    outcome = scan(form.code.data, g.packer, station, choice, shop_id)
     db.session.commit()
     return _answer_scan(print_card(outcome, station), station)
 
 
-@bp.post("/shipments/<int:shipment_id>/print")
+@bp.post("/cards/<int:card_id>/print")
 @identity.packer_required
-def reprint(shipment_id):
-    """Print a card again (a reprint, or a retry after a printer failure)."""
+def reprint(card_id):
+    """Print a card again (a reprint, or a retry after a printer failure): one print."""
     station = identity.current_station()
-    outcome = record_reprint(db.get_or_404(Shipment, shipment_id).card)
+    outcome = record_reprint(db.get_or_404(Card, card_id))
     db.session.commit()
     return _answer_scan(print_card(outcome, station), station)
 

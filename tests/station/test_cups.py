@@ -45,14 +45,7 @@ def live_server(tmp_path, cups):
 
 def print_directly(page, server, queue, profile="a6"):
     """Make the browser a station that prints to a CUPS queue, and sign Åse in."""
-    set_up_station(page, server)
-    # The manager is still signed in: change the station to print directly.
-    page.goto(server.base_url + "/station/setup")
-    page.select_option("select[name=profile]", profile)
-    page.select_option("select[name=print_mode]", "cups")
-    page.fill("input[name=cups_queue]", queue)
-    page.get_by_role("button", name="Save and use this computer").click()
-    page.wait_for_selector("#badge")
+    set_up_station(page, server, profile=profile, cups_queue=queue)
     sign_in_by_badge(page)
 
 
