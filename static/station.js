@@ -64,9 +64,11 @@
         done = true;
         window.greetingsPdfReady = performance.now();
         try { frame.contentWindow.print(); } catch (e) { /* a viewer without print */ }
-        window.greetingsPrinted = (window.greetingsPrinted || 0) + 1;
+        // Cards handed to the printer, for people and tests to read off the page.
         var station = document.getElementById("station");
-        if (station) { station.dataset.printed = String(window.greetingsPrinted); }
+        if (station) {
+          station.dataset.printed = String(parseInt(station.dataset.printed || "0", 10) + 1);
+        }
         keepFocus();
         resolve();
       }
@@ -288,8 +290,9 @@
         return;
       }
       if (key === "Enter") {
-        var code = buffer.trim();
         var target = document.activeElement;
+        // What the keys typed; or what was pasted or filled into the field itself.
+        var code = (buffer || (target === field ? field.value : "")).trim();
         // With nothing scanned, Enter may still follow a link or button a person tabbed
         // to in the bar; everything else is the end of a scan.
         if (!code && target && target.closest("nav")) { return; }

@@ -8,7 +8,8 @@ The packer lives in the Flask session and is signed out after the station's idle
 
 import hashlib
 import hmac
-from datetime import timedelta
+import math
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -18,10 +19,17 @@ from werkzeug.security import check_password_hash
 from ..errors import ProblemError, wants_problem_json
 from ..extensions import db
 from ..models import Packer, Station, utcnow
+from ..staff.throttle import (
+    FREE_FAILURES,
+    delay_after,
+    failures_of,
+    forget,
+    record_failure,
+    seconds_to_wait,
+    throttle_key,
+)
 
 STATION_COOKIE = "greetings_station"
-PIN_FAILURES_BEFORE_LOCK = 5
-PIN_LOCKOUT = timedelta(minutes=5)
 
 
 class StationRequired(ProblemError):
@@ -107,21 +115,38 @@ def sign_out() -> None:
         session.pop(key, None)
 
 
-def check_pin(packer: Packer, pin: str) -> str | None:
-    """Check a PIN; return None when right, else "wrong" or "locked" (after 5 misses).
+@dataclass(frozen=True)
+class PinCheck:
+    """A PIN's verdict: right, or wrong with the tries left before a wait, or a wait."""
 
-    Counts the misses on the packer; the caller commits.
+    ok: bool
+    tries_left: int = 0
+    wait_seconds: int = 0
+
+
+def _pin_key(packer: Packer, station: Station) -> str:
+    # Per packer and station: fumbling at one station never slows the packer at another.
+    return throttle_key("station-pin", str(packer.id), str(station.id))
+
+
+def check_pin(packer: Packer, station: Station, pin: str) -> PinCheck:
+    """Check a PIN with growing delays after wrong ones, never a lockout.
+
+    While a wait runs the PIN is not even looked at (guessing gains nothing), and a badge
+    still signs the packer in. Counts live in the sign-in failure table; the caller
+    commits.
     """
-    now = utcnow()
-    if packer.locked_until and packer.locked_until > now:
-        return "locked"
+    key = _pin_key(packer, station)
+    wait = seconds_to_wait(key)
+    if wait > 0:
+        return PinCheck(False, wait_seconds=wait)
     if packer.pin_hash and check_password_hash(packer.pin_hash, pin):
-        packer.failed_sign_ins, packer.locked_until = 0, None
-        return None
-    packer.failed_sign_ins += 1
-    if packer.failed_sign_ins >= PIN_FAILURES_BEFORE_LOCK:
-        packer.failed_sign_ins, packer.locked_until = 0, now + PIN_LOCKOUT
-    return "locked" if packer.locked_until and packer.locked_until > now else "wrong"
+        forget(key)
+        return PinCheck(True)
+    record_failure(key)
+    failures = failures_of(key)
+    return PinCheck(False, tries_left=max(FREE_FAILURES - failures, 0),
+                    wait_seconds=math.ceil(delay_after(failures).total_seconds()))
 
 
 def station_required(view):

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import logout_user
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ from ..models import Card, Packer, Station
 from ..staff.service import manager_required
 from . import identity
 from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm, WaveForm
+from .printing import job_state
 from .scan import Choice, ScanOutcome, ScanResult, print_card, record_reprint, scan
 from .service import (
     PackerNotFound,
@@ -154,9 +156,14 @@ def end_staff_session() -> None:
     session.update(kept)
 
 
-@sign_in_route("/badge")
+@bp.post("/badge")
+@identity.station_required
 def badge():
-    """Sign a packer in by the code their badge scans as."""
+    """Sign a packer in by the code their badge scans as.
+
+    Not rate-limited: a badge always signs in, however many wrong PINs were typed here
+    (badge codes are only stored hashed; a wrong one only gets the message below).
+    """
     form = BadgeForm()
     if form.validate_on_submit():
         try:
@@ -170,20 +177,28 @@ def badge():
 
 @sign_in_route("/pin")
 def pin():
-    """Sign a packer in with their PIN (locked for 5 minutes after 5 misses)."""
+    """Sign a packer in with their PIN; wrong ones slow down, none locks anyone out."""
     form = PinForm()
-    if form.validate_on_submit():
-        packer = db.session.get(Packer, int(form.packer_id.data))
-        problem = identity.check_pin(packer, form.pin.data) if packer and packer.active else "wrong"
-        db.session.commit()
-        if problem is None:
-            identity.sign_in(packer, identity.current_station())
-        elif problem == "locked":
-            flash(_("Too many wrong PINs. Wait 5 minutes or scan your badge."), "error")
-        else:
-            flash(_("Wrong PIN."), "error")
-    else:
+    if not form.validate_on_submit():
         flash(_("Enter your PIN (4 to 8 digits)."), "error")
+        return redirect(url_for("station.index"))
+    station = identity.current_station()
+    packer = db.session.get(Packer, int(form.packer_id.data))
+    if packer is None or not packer.active:
+        flash(_("Wrong PIN."), "error")
+        return redirect(url_for("station.index"))
+    verdict = identity.check_pin(packer, station, form.pin.data)
+    db.session.commit()
+    if verdict.ok:
+        identity.sign_in(packer, station)
+    elif verdict.tries_left:
+        flash(ngettext("Wrong PIN. %(num)d more try before a short wait.",
+                       "Wrong PIN. %(num)d more tries before a short wait.",
+                       verdict.tries_left), "error")
+    else:
+        flash(ngettext("Wrong PIN. Wait %(num)d second before the next try, or scan your "
+                       "badge.", "Wrong PIN. Wait %(num)d seconds before the next try, or "
+                       "scan your badge.", verdict.wait_seconds), "error")
     return redirect(url_for("station.index"))
 
 
@@ -221,6 +236,26 @@ def reprint(card_id):
     return _answer_scan(print_card(outcome, station), station)
 
 
+@bp.get("/jobs/<job>")
+@identity.packer_required
+def job(job):
+    """Say where a card's CUPS job is: printing, printed, or printer needs attention."""
+    station = identity.current_station()
+    queue = station.cups_queue or ""
+    if not queue or not job.startswith(queue + "-") or len(job) > 140:
+        return jsonify({"result": "needs_attention",
+                        "message": _("This station did not send this print job.")}), 404
+    state = job_state(job, queue, current_app.config.get("CUPS_SERVER"))
+    card = db.session.get(Card, request.args.get("card", 0, type=int))
+    number = card.shipment.order.number if card is not None else "?"
+    messages = {"printing": _("Printing the card for order %(number)s…", number=number),
+                "printed": _("Card printed for order %(number)s.", number=number)}
+    message = messages.get(state.result) or _(
+        "Printer needs attention: %(reason)s. The card for order %(number)s was not printed.",
+        reason=state.reason, number=number)
+    return jsonify({"result": state.result, "message": message})
+
+
 # How each result is answered: the status, and what the packer reads.
 SCAN_STATUS = {ScanResult.PRINTED: 200, ScanResult.UNKNOWN: 404, ScanResult.CANCELLED: 409,
                ScanResult.CHOOSE_SHOP: 409,
@@ -255,10 +290,14 @@ def _answer_scan(outcome: ScanOutcome, station: Station):
                      if outcome.reprint else
                      _("Card printed for order %(number)s.", number=order.number)))
         if outcome.job is not None:
+            # Sent, not yet printed: the page follows the job (station.job).
             answer["job"] = outcome.job
+            answer["message"] = _("Printing the card for order %(number)s…",
+                                  number=order.number)
         if outcome.result == ScanResult.PRINT_FAILED:
-            answer["message"] = _("The printer did not take the card: %(reason)s",
-                                  reason=outcome.failure)
+            answer["message"] = _("Printer needs attention: %(reason)s. The card for order "
+                                  "%(number)s was not printed.", reason=outcome.failure,
+                                  number=order.number)
     return _answer(answer, SCAN_STATUS[outcome.result])
 
 
