@@ -31,6 +31,7 @@ SECTIONS = {"daily": _l("Daily"), "setup": _l("Set-up"), "admin": _l("Administra
 NAV = [
     NavItem(_l("Overview"), "admin.overview"),
     NavItem(_l("Feedback"), "admin.feedback", also=("admin.hide", "admin.show")),
+    NavItem(_l("Cards"), "admin.cards", also=("admin.void",)),
     NavItem(_l("Stations"), "admin.stations", "setup",
             also=("admin.station", "admin.retire_station")),
 ]
