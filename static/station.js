@@ -374,31 +374,23 @@
     });
   }
 
+  // A big wave takes a while to render: say so, with the seconds, until the page answers.
   function setUpWave(form) {
     var progress = document.getElementById("wave-progress");
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    form.addEventListener("submit", function () {
       var started = performance.now();
       progress.hidden = false;
       progress.textContent = form.dataset.working || "…";
-      var tick = setInterval(function () {
-        progress.textContent = "… " + Math.round((performance.now() - started) / 1000) + " s";
+      setInterval(function () {
+        progress.textContent = (form.dataset.working || "…") + " " +
+          Math.round((performance.now() - started) / 1000) + " s";
       }, 500);
-      fetch(form.getAttribute("action") || window.location.href, { method: "POST", body: new FormData(form), credentials: "same-origin" })
-        .then(function (response) {
-          clearInterval(tick);
-          if (!response.ok || response.headers.get("Content-Type") !== "application/pdf") {
-            return response.text().then(function (html) {
-              document.open(); document.write(html); document.close();
-            });
-          }
-          var count = response.headers.get("X-Wave-Count");
-          return response.blob().then(function (blob) {
-            progress.textContent = count + " ✓";
-            printPdf(URL.createObjectURL(blob));
-          });
-        });
     });
+  }
+
+  function printWave(done) {
+    var progress = document.getElementById("wave-progress");
+    printPdf(done.dataset.pdfUrl).then(function () { progress.textContent = "✓"; });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -406,6 +398,8 @@
     if (scanForm) { setUpScan(scanForm); setUpIdle(); }
     var waveForm = document.getElementById("wave-form");
     if (waveForm) { setUpWave(waveForm); }
+    var waveDone = document.getElementById("wave-done");
+    if (waveDone) { printWave(waveDone); }
     setUpKeypads();
     document.addEventListener("click", function () { setTimeout(keepFocus, 30); });
     setInterval(keepFocus, 700);

@@ -84,3 +84,5 @@ class WaveForm(FlaskForm):
         ("list", _l("These order numbers")), ("unpacked", _l("All orders not yet packed"))])
     numbers = TextAreaField(_l("Order numbers (one per line, or scan them)"),
                             validators=[Optional(), Length(max=20000)])
+    # "All orders not yet packed" marks them packed: asked before it happens.
+    confirm = BooleanField(_l("Yes, print them and mark them packed"))

@@ -19,24 +19,20 @@ from flask_babel import ngettext
 from flask_login import logout_user
 from sqlalchemy import select
 
-from ..cards.service import card_pdf, wave_pdf
+from ..cards.service import card_pdf
 from ..errors import wants_problem_json
 from ..extensions import db, limiter
 from ..feedback.service import wall_for
 from ..models import Card, Packer, Station
 from ..staff.service import manager_required
 from . import identity
-from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm, WaveForm
+from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm
 from .printing import job_state
 from .scan import Choice, ScanOutcome, ScanResult, print_card, record_reprint, scan
 from .service import (
     PackerNotFound,
     find_packer,
-    orders_of_pick_list,
-    pack_order,
-    parse_pick_list,
     recent_cards,
-    unpacked_orders,
 )
 from .stations import (
     StationRetired,
@@ -331,30 +327,3 @@ def recent():
                      "packed_at": c.created_at.isoformat() + "Z", "shipment_id": c.shipment_id,
                      "card_id": c.id}
                     for c in recent_cards(station)])
-
-
-@bp.route("/wave", methods=["GET", "POST"])
-@identity.packer_required
-def wave():
-    """Print the cards of a whole pick list as one PDF, in the list's order."""
-    form = WaveForm()
-    if not form.validate_on_submit():
-        return render_template("station/wave.html", form=form, packer=g.packer,
-                               station=identity.current_station())
-    station = identity.current_station()
-    if form.source.data == "unpacked":
-        orders, missing = unpacked_orders(station.integrations), []
-    else:
-        orders, skipped = orders_of_pick_list(parse_pick_list(form.numbers.data),
-                                              station.integrations)
-        missing = [code for code, _reason in skipped]
-    if missing or not orders:
-        flash(_("Not found: %(numbers)s", numbers=", ".join(missing)) if missing
-              else _("No orders to print."), "error")
-        return render_template("station/wave.html", form=form, packer=g.packer,
-                               station=station), 422
-    cards = [pack_order(order, g.packer, station).card for order in orders]
-    db.session.commit()
-    return Response(wave_pdf(cards, station.profile), mimetype="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="wave.pdf"',
-                             "X-Wave-Count": str(len(cards))})

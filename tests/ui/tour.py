@@ -130,7 +130,7 @@ def station_tour(browser, world: World, stop, **context_options):
     page.locator("#setup-form").wait_for()
     stop("station-setup", page)
     page.fill("input[name=name]", "Packing table 1")
-    page.fill("input[name=site]", "Aarhus")
+    page.fill("input[name=site_name]", "Aarhus")
     page.locator("#setup-form button[type=submit]").click()
     page.locator("#badge").wait_for()
     stop("station-sign-in", page)
