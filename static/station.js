@@ -344,7 +344,11 @@
     var timer = null;
     function reset() {
       clearTimeout(timer);
-      timer = setTimeout(function () { signOut.form.submit(); }, limit);
+      timer = setTimeout(function () {
+        var reason = document.getElementById("sign-out-reason");
+        if (reason) { reason.value = "idle"; }
+        signOut.form.submit();
+      }, limit);
     }
     ["keydown", "pointerdown", "touchstart"].forEach(function (name) {
       document.addEventListener(name, reset, { passive: true });

@@ -93,7 +93,7 @@ def current_packer() -> Packer | None:
         return None
     now = utcnow().timestamp()
     if now - session.get("packer_seen", 0) > station.idle_minutes * 60:
-        sign_out()
+        sign_out(idle=True)
         return None
     packer = db.session.get(Packer, packer_id)
     if packer is None or not packer.active:
@@ -109,10 +109,12 @@ def sign_in(packer: Packer, station: Station) -> None:
     session["packer_seen"] = utcnow().timestamp()
 
 
-def sign_out() -> None:
-    """Sign the packer out (the station stays set up)."""
+def sign_out(idle: bool = False) -> None:
+    """Sign the packer out (the station stays set up); `idle` is told on the sign-in page."""
     for key in ("packer_id", "packer_station", "packer_seen"):
         session.pop(key, None)
+    if idle:
+        session["signed_out_idle"] = True
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,11 @@ def index():
         return render_template("station/not_set_up.html")
     packer = identity.current_packer()
     if packer is None:
+        if session.pop("signed_out_idle", False):
+            flash(ngettext("You were signed out after %(num)d minute without a scan. Scan "
+                           "your badge to go on.", "You were signed out after %(num)d minutes "
+                           "without a scan. Scan your badge to go on.", station.idle_minutes),
+                  "info")
         packers = db.session.execute(
             select(Packer).where(Packer.active.is_(True), Packer.pin_hash.is_not(None))
             .order_by(Packer.display_name)).scalars().all()
@@ -201,8 +206,8 @@ def pin():
 @bp.post("/signout")
 @identity.station_required
 def signout():
-    """Sign the packer out."""
-    identity.sign_out()
+    """Sign the packer out (the page's idle timer sends reason=idle)."""
+    identity.sign_out(idle=request.form.get("reason") == "idle")
     return redirect(url_for("station.index"))
 
 

@@ -77,6 +77,8 @@ def test_idle_packer_is_signed_out(page, world):
     page.clock.fast_forward("01:05")
     page.wait_for_selector("#badge")
     assert page.locator("#code").count() == 0
+    # The sign-in page says why.
+    assert "signed out after 1 minute without a scan" in page.locator("main").inner_text()
 
 
 def test_wrong_pins_slow_down_and_a_badge_still_signs_in(page, world):
