@@ -101,3 +101,17 @@ def test_wrong_pins_slow_down_and_a_badge_still_signs_in(page, world):
     assert page.locator("#code").count() == 0
     sign_in_by_badge(page, BADGE)
     assert page.locator("#packer-name").inner_text() == "Åse"
+
+
+def test_the_pin_pad_fits_a_1024_by_600_touchscreen(page, world):
+    page.set_viewport_size({"width": 1024, "height": 600})
+    set_up_station(page, world)
+    page.locator("details.tile", has_text="Åse").locator("summary").click()
+    keypad = page.locator("details.tile[open] .keypad")
+    expect(keypad).to_be_visible()
+    ok = keypad.get_by_role("button", name="OK")
+    box = ok.bounding_box()
+    assert box["y"] + box["height"] <= 600, box
+    # No scrolling was needed to reach it, and the keypad keeps its three columns.
+    assert page.evaluate("document.scrollingElement.scrollTop") == 0
+    assert len({round(b.bounding_box()["x"]) for b in keypad.get_by_role("button").all()}) == 3
