@@ -205,7 +205,7 @@ def _count_cards_served(response):
     if request.endpoint == "station.wave":
         count = response.headers.get("X-Wave-Count", "0")
         CARDS.labels(channel="wave").inc(int(count) if count.isdigit() else 0)
-    elif request.endpoint == "api.insert":
+    elif request.endpoint == "api.card":
         CARDS.labels(channel="api").inc()
 
 

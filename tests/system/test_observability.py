@@ -199,6 +199,7 @@ def test_printed_cards_are_counted(scrape):
     token, _, _ = make_shipment(app)
     with app.app_context():
         bearer = {"Authorization": f"Bearer {create_token('m')}"}
+        db.session.commit()
         card = db.session.execute(db.select(Card).where(Card.token == token)).scalar_one()
         shipment_id, card_id = card.shipment_id, card.id
     station = sample(metrics(), "greetings_cards_printed_total", channel="station")

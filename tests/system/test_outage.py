@@ -33,6 +33,7 @@ def world(tmp_path, own_postgres):
     token, _, number = make_shipment(app, first_name=CUSTOMER)
     with app.app_context():
         api_token = create_token("crm")
+        db.session.commit()
     yield app, token, {"Authorization": f"Bearer {api_token}"}, number
     if not (own_postgres.data_dir / "postmaster.pid").exists():
         own_postgres.resume()

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from greetings import create_app
+from greetings.extensions import db
 from greetings.staff.service import create_user
 from tests.conftest import make_app
 from tests.support.servers import ROOT
@@ -19,6 +20,7 @@ def set_up_station(app) -> list[str]:
     """Sign a manager in, set this client up as a station; return its Set-Cookie headers."""
     with app.app_context():
         create_user(*MANAGER, "manager")
+        db.session.commit()
     client = app.test_client()
     page = client.get("/staff/login").get_data(as_text=True)
     csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
