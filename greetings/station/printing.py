@@ -72,9 +72,10 @@ def send_to_cups(pdf: bytes, queue: str, profile: str, title: str,
 # IPP job-state values (RFC 8011 5.3.7) and printer-state (5.4.11).
 JOB_PENDING, JOB_HELD, JOB_PROCESSING, JOB_STOPPED = 3, 4, 5, 6
 JOB_CANCELED, JOB_ABORTED, JOB_COMPLETED = 7, 8, 9
-PRINTER_STOPPED = 5
-# How long a job may wait on a printer that is not printing before the packer is told.
-PENDING_GRACE_SECONDS = 8
+PRINTER_IDLE, PRINTER_STOPPED = 3, 5
+# How long a job may wait on an idle printer before the packer is told (a busy print
+# server may take a few seconds to start a job; cancelling one that would print loses it).
+PENDING_GRACE_SECONDS = 20
 # printer-state-reasons a packer can act on, in plain words (the rest say "check it").
 REASONS = {
     "media-empty": "out of paper or labels", "media-needed": "out of paper or labels",
@@ -140,8 +141,9 @@ def job_state(job: str, queue: str, server: str | None = None) -> JobState:
         return JobState("needs_attention", "the printer gave up on the card")
     stopped = printer.get("printer-state") == PRINTER_STOPPED
     waited = time.time() - attributes.get("time-at-creation", time.time())
+    idle = printer.get("printer-state") == PRINTER_IDLE
     if stopped or state in (JOB_HELD, JOB_STOPPED) or (
-            state == JOB_PENDING and waited > PENDING_GRACE_SECONDS):
+            state == JOB_PENDING and idle and waited > PENDING_GRACE_SECONDS):
         _cancel(connection, number)
         return JobState("needs_attention",
                         plain_reasons(printer.get("printer-state-reasons"), stopped))
