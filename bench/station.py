@@ -407,7 +407,7 @@ def bench_api(server: GunicornServer, numbers: list[str], count: int, workdir: P
     if measured.non_2xx:
         pack.problems.append(f"{measured.non_2xx} non-2xx: {measured.bad_bodies[:2]}")
     stored = query(server, "SELECT o.number, count(*) FROM shipments s JOIN orders o "
-                           "ON o.id = s.order_id WHERE s.station IS NULL GROUP BY o.number")
+                           "ON o.id = s.order_id WHERE s.station_id IS NULL GROUP BY o.number")
     if {number for number, _ in stored} != packed or any(n != 1 for _, n in stored):
         pack.problems.append(f"{len(stored)} orders with shipments, {len(packed)} packed")
     pack.note = f"{measured.rate / ceiling:.0%} of /healthz" if ceiling else ""
@@ -610,6 +610,8 @@ def main(argv=None) -> int:
             browser_rows, means = bench_browser(server, scan_numbers, warm, burst_numbers,
                                                 direct_numbers, args.pause)
             rows += browser_rows
+            # Printed at once, so a later part that fails cannot take these numbers along.
+            print(table(browser_rows), flush=True)
             print(f"Pack API: {args.packs} requests from {CLIENTS} clients ({client}) ...",
                   flush=True)
             rows += bench_api(server, pack_numbers, args.packs, workdir, client, args.seed)
