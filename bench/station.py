@@ -71,8 +71,9 @@ from tests.support.browser import PRINT_STUB  # noqa: E402
 from tests.support.servers import GunicornServer  # noqa: E402
 from tests.support.webhooks import STANDARD_SECRET, generic_body, standard_headers  # noqa: E402
 
-GOAL_P95_MS = 150.0
-BURST_PAUSE = 0.2  # the viewer still draws the last card while the next scan arrives
+GOAL_P95_MS = 120.0
+BURST_PAUSE = 0.1  # issue 9: a burst of 20 scans 100 ms apart, nobody waiting for cards
+SCANNER_DELAY_MS = 5  # a scanner types a character every few ms
 CLIENTS = 8  # bench.intake's wrk script and Python client use 8 senders
 REPRINT_SHARE = 0.20
 STATION_BADGE = "BENCH-STATION"
@@ -84,8 +85,9 @@ PACK_BADGES = [f"BENCH-{k}" for k in range(CLIENTS)]
 # --kiosk-printing; what is measured here ends where print() is called).
 ENTER_LISTENER = """
 document.addEventListener("keydown", function (event) {
-  if (event.key === "Enter" && event.target && event.target.id === "code") {
+  if (event.key === "Enter" && document.getElementById("scan-form")) {
     window.benchEnter = performance.now();
+    (window.benchEnters = window.benchEnters || []).push(window.benchEnter);
   }
 }, true);
 """ + PRINT_STUB
@@ -221,8 +223,8 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
         samples = []
         for number in numbers:
             page.evaluate("performance.clearResourceTimings()")
-            page.fill("#code", number)
-            page.press("#code", "Enter")
+            page.keyboard.type(number, delay=SCANNER_DELAY_MS)
+            page.keyboard.press("Enter")
             sample = page.evaluate(COLLECT, 15000)
             if sample is None or "result-printed" not in sample["result"] or not (
                     sample["printed"] and sample["printed"] >= sample["ready"]):
@@ -247,7 +249,7 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
             sign_in_by_badge(page, STATION_BADGE)
             run_scans(page, crashed, warm, pause)
             samples = run_scans(page, crashed, numbers, pause)
-            burst_samples = run_scans(page, crashed, burst, BURST_PAUSE)
+            burst_result = run_burst(page, burst)
             cookies = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
             csrf = page.input_value("#scan-form input[name=csrf_token]")
         finally:
@@ -277,7 +279,8 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
     if failures:
         row.problems.append(f"{len(failures)} scans failed: {', '.join(failures[:3])}")
     stored = query(server, "SELECT count(*) FROM shipments s JOIN orders o ON o.id = s.order_id "
-                           "WHERE s.station = 'Bench station' AND o.number NOT LIKE 'D%'")
+                           "JOIN stations st ON st.id = s.station_id "
+                           "WHERE st.name = 'Bench station' AND o.number NOT LIKE 'D%'")
     scanned = len(warm) + len(numbers) + len(burst)
     if stored[0][0] != scanned:
         row.problems.append(f"{stored[0][0]} shipments stored, {scanned} scanned")
@@ -295,11 +298,50 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
              for name, values in parts if any(v is not None for v in values)}
     means["total"] = statistics.fmean(total) if total else float("nan")
     if burst:
-        rows.append(Row(f"Enter → printable PDF, back to back ({len(burst)} scans, "
-                        f"{BURST_PAUSE:g} s apart)", [x["ready"] - x["enter"]
-                                                    for x in burst_samples]))
+        rows += burst_rows(burst_result, len(burst), percentile(total, 0.50))
     rows += scan_without_browser(server, direct, cookies, csrf)
     return rows, means
+
+
+def run_burst(page, numbers: list[str]) -> dict:
+    """Scan `numbers` as a scanner does, BURST_PAUSE apart, without waiting for any card;
+    return each Enter's and each card's moment once the page's queue is empty."""
+    page.evaluate("window.benchEnters = []; window.greetingsReadyLog = []")
+    handled = int(page.get_attribute("#station", "data-handled") or 0)
+    for number in numbers:
+        page.keyboard.type(number, delay=SCANNER_DELAY_MS)
+        page.keyboard.press("Enter")
+        time.sleep(BURST_PAUSE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = int(page.get_attribute("#station", "data-handled") or 0) - handled
+        if done >= len(numbers) and page.get_attribute("#station", "data-queued") == "0" and \
+                len(page.evaluate("window.greetingsReadyLog")) >= len(numbers):
+            break
+        time.sleep(0.05)
+    return {"enters": page.evaluate("window.benchEnters"),
+            "ready": page.evaluate("window.greetingsReadyLog"),
+            "logged": page.locator("#recent li[data-result=printed] .order").all_inner_texts(),
+            "numbers": numbers}
+
+
+def burst_rows(burst: dict, count: int, single_p50: float) -> list[Row]:
+    """The burst's rows: each scan's Enter → its card, and the whole burst against the goal."""
+    enters, ready = burst["enters"], burst["ready"]
+    pairs = list(zip(enters, ready, strict=False))
+    each = Row(f"Burst: Enter → its printable PDF ({count} scans, {BURST_PAUSE * 1000:.0f} ms "
+               f"apart, queued)", [r - e for e, r in pairs])
+    whole_ms = (ready[-1] - enters[0]) if enters and ready else float("nan")
+    budget = count * single_p50 + 1000
+    whole = Row(f"Burst: first Enter → last card ({count} scans)", [whole_ms],
+                goal=f"≤ {count} × single p50 + 1 s = {budget:.0f} ms, 0 lost")
+    logged = list(reversed(burst["logged"][:count]))
+    lost = count - len(ready)
+    if not whole_ms <= budget:
+        whole.problems.append("over the budget")
+    if lost or logged != burst["numbers"]:
+        whole.problems.append(f"{lost} lost; logged in order: {logged == burst['numbers']}")
+    return [each, whole]
 
 
 def scan_without_browser(server: GunicornServer, numbers: list[str], cookies: str,
@@ -365,7 +407,7 @@ def bench_api(server: GunicornServer, numbers: list[str], count: int, workdir: P
     if measured.non_2xx:
         pack.problems.append(f"{measured.non_2xx} non-2xx: {measured.bad_bodies[:2]}")
     stored = query(server, "SELECT o.number, count(*) FROM shipments s JOIN orders o "
-                           "ON o.id = s.order_id WHERE s.station IS NULL GROUP BY o.number")
+                           "ON o.id = s.order_id WHERE s.station_id IS NULL GROUP BY o.number")
     if {number for number, _ in stored} != packed or any(n != 1 for _, n in stored):
         pack.problems.append(f"{len(stored)} orders with shipments, {len(packed)} packed")
     pack.note = f"{measured.rate / ceiling:.0%} of /healthz" if ceiling else ""
@@ -399,6 +441,7 @@ def profile_server(workdir: Path, scans: int) -> list[str]:
     from greetings.intake.integrations import add_integration
     from greetings.models import Station
     from greetings.station import identity
+    from greetings.station.stations import issue_secret
 
     database = workdir / "profile.sqlite"
     app = create_app({"SECRET_KEY": "bench", "PUBLIC_BASE_URL": "https://greet.example",
@@ -410,10 +453,11 @@ def profile_server(workdir: Path, scans: int) -> list[str]:
         add_integration("erp", "standard", STANDARD_SECRET, None, "en")
         station = Station(name="Profile station", profile="a6")
         db.session.add(station)
+        secret = issue_secret(station)
         db.session.commit()
         station_id = station.id
         with app.test_request_context():
-            cookie = identity.station_cookie_value(station)
+            cookie = identity.station_cookie_value(station, secret)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["packer", "add", "Åse Bench", "--display-name", "Åse",
                                  "--badge", STATION_BADGE])
@@ -509,7 +553,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="50 scans, 1,000 packs")
     parser.add_argument("--pause", type=float, default=1.0,
                         help="seconds between scans (packers scan every 20-60 s)")
-    parser.add_argument("--burst", type=int, default=50,
+    parser.add_argument("--burst", type=int, default=20,
                         help=f"then this many scans only {BURST_PAUSE} s apart")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--profile", action="store_true",
@@ -517,7 +561,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
     if args.quick:
-        args.scans, args.packs, args.burst = 50, 1000, 20
+        args.scans, args.packs = 50, 1000
     client = args.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
@@ -566,6 +610,8 @@ def main(argv=None) -> int:
             browser_rows, means = bench_browser(server, scan_numbers, warm, burst_numbers,
                                                 direct_numbers, args.pause)
             rows += browser_rows
+            # Printed at once, so a later part that fails cannot take these numbers along.
+            print(table(browser_rows), flush=True)
             print(f"Pack API: {args.packs} requests from {CLIENTS} clients ({client}) ...",
                   flush=True)
             rows += bench_api(server, pack_numbers, args.packs, workdir, client, args.seed)

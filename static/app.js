@@ -8,3 +8,15 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 }());
+// The CUPS queue field shows only when a station prints through CUPS.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var mode = document.querySelector("select[name=print_mode]");
+    var queue = document.querySelector("[data-when-cups]");
+    if (!mode || !queue) { return; }
+    function update() { queue.hidden = mode.value !== "cups"; }
+    mode.addEventListener("change", update);
+    update();
+  });
+}());

@@ -33,133 +33,307 @@
     } catch (e) { /* no sound card: the colour still tells */ }
   }
 
+  // Keys that answer a question; a scanner never types them, and Enter never answers.
+  var DECISION_KEYS = ["F2", "F4", "F6", "F8", "F9"];
+
   function keepFocus() {
     var field = document.querySelector("[data-keep-focus]");
     if (!field) { return; }
     var active = document.activeElement;
     var busy = active && active !== document.body && active !== field &&
-      (active.matches("input, textarea, select") || active.closest(".choices, .keypad, details"));
-    if (!busy) { field.focus(); }
+      active.tagName !== "IFRAME" &&
+      (active.matches("input, textarea, select") || active.closest(".keypad, details"));
+    if (!busy) { field.focus({ preventScroll: true }); }
   }
 
+  // Loads a card into a fresh frame that can never take the focus (inert, tabindex -1),
+  // prints it, and resolves once it printed or after a wait (a viewer that never loads
+  // must not stop the queue).
   function printPdf(url) {
-    var frame = document.getElementById("print-frame");
-    if (!frame) { return; }
-    window.greetingsPdfReady = null;
-    frame.onload = function () {
-      window.greetingsPdfReady = performance.now();
-      try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* viewer without print */ }
-      setTimeout(keepFocus, 50);
-    };
-    frame.src = url;
-  }
-
-  function showResult(answer, retry) {
-    var box = document.getElementById("result");
-    box.className = "result result-" + answer.result;
-    // Counts answers, so a person (or a test) can tell a new answer from the last one.
-    box.dataset.seq = String(parseInt(box.dataset.seq || "0", 10) + 1);
-    box.textContent = "";
-    var message = document.createElement("p");
-    message.className = "result-message";
-    message.textContent = answer.message || answer.detail || answer.title || "";
-    box.appendChild(message);
-    var template = answer.result === "other_packer" ? "choice-template"
-      : answer.result === "print_failed" ? "retry-template" : null;
-    if (template) {
-      box.appendChild(document.getElementById(template).content.cloneNode(true));
-      box.querySelectorAll("[data-action]").forEach(function (button) {
-        button.addEventListener("click", function () { retry(button.dataset.action); });
-      });
-      box.querySelectorAll("[data-retry]").forEach(function (button) {
-        button.addEventListener("click", function () { retry(null, true); });
-      });
-      box.querySelector("button").focus();
-    }
-    beep(answer.result);
-  }
-
-  function addRecent(answer) {
-    var list = document.getElementById("recent");
-    if (!list) { return; }
-    var empty = list.querySelector(".empty");
-    if (empty) { empty.remove(); }
-    var item = document.createElement("li");
-    var order = document.createElement("span");
-    order.className = "order";
-    order.textContent = answer.order;
-    var by = document.createElement("span");
-    by.className = "by";
-    by.textContent = " " + answer.packer + " ";
-    var time = document.createElement("time");
-    time.textContent = new Date().toTimeString().slice(0, 5);
-    item.append(order, by, time);
-    list.prepend(item);
-    while (list.children.length > 20) { list.lastElementChild.remove(); }
-  }
-
-  function post(url, data) {
-    return fetch(url, {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { "Accept": "application/json" }
-    }).then(function (response) {
-      if (response.status === 401 || response.status === 403) {
-        window.location.reload();
-        return null;
+    return new Promise(function (resolve) {
+      var old = document.querySelectorAll(".print-frame");
+      var frame = document.createElement("iframe");
+      frame.className = "print-frame";
+      frame.tabIndex = -1;
+      frame.setAttribute("inert", "");
+      frame.setAttribute("aria-hidden", "true");
+      frame.title = "";
+      var done = false;
+      function finish() {
+        if (done) { return; }
+        done = true;
+        window.greetingsPdfReady = performance.now();
+        // Every card's moment, in order (the station benchmark reads a burst's from it).
+        (window.greetingsReadyLog = window.greetingsReadyLog || []).push(window.greetingsPdfReady);
+        try { frame.contentWindow.print(); } catch (e) { /* a viewer without print */ }
+        // Cards handed to the printer, for people and tests to read off the page.
+        var station = document.getElementById("station");
+        if (station) {
+          station.dataset.printed = String(parseInt(station.dataset.printed || "0", 10) + 1);
+        }
+        keepFocus();
+        resolve();
       }
-      return response.json();
+      frame.addEventListener("load", finish);
+      setTimeout(finish, 8000);
+      frame.src = url;
+      document.body.appendChild(frame);
+      // Earlier frames go once the next card is on its way (their print call is done).
+      old.forEach(function (previous) { previous.remove(); });
     });
   }
 
   function setUpScan(form) {
     var field = form.querySelector("[name=code]");
     var station = document.getElementById("station");
+    var box = document.getElementById("result");
+    var decisions = document.getElementById("decisions");
     var reprintButton = document.getElementById("reprint-last");
-    var lastCode = null, lastPrint = null;
+    var buffer = "", queue = [], busy = false, handled = 0;
+    var words = station.dataset;
 
-    function retry(action, again) {
-      if (again && lastPrint) { send(null, null, lastPrint); } else { send(lastCode, action); }
+    function counts() {
+      station.dataset.queued = String(queue.length + (busy ? 1 : 0));
+      station.dataset.handled = String(handled);
     }
 
-    function handle(answer) {
-      if (!answer) { return; }
-      // A retry prints this answer's card, whether it printed or the printer failed.
-      if (answer.shipment_id) { lastPrint = "/station/shipments/" + answer.shipment_id + "/print"; }
-      showResult(answer, retry);
-      if (answer.result === "printed") {
-        reprintButton.dataset.url = lastPrint;
-        reprintButton.disabled = false;
-        if (!answer.reprint) { addRecent(answer); }
-        if (station.dataset.printMode === "browser") { printPdf(answer.pdf_url); }
+    function showBuffer() { field.value = buffer; }
+
+    function showResult(answer) {
+      box.className = "result result-" + answer.result;
+      // Counts answers, so a person (or a test) can tell a new answer from the last one.
+      box.dataset.seq = String(parseInt(box.dataset.seq || "0", 10) + 1);
+      box.textContent = "";
+      var message = document.createElement("p");
+      message.className = "result-message";
+      message.textContent = answer.message || answer.detail || answer.title || "";
+      box.appendChild(message);
+      if (answer.job) { box.dataset.job = answer.job; }
+      beep(answer.result);
+    }
+
+    function log(answer) {
+      var list = document.getElementById("recent");
+      if (!list) { return; }
+      var empty = list.querySelector(".empty");
+      if (empty) { empty.remove(); }
+      var item = document.createElement("li");
+      item.className = "recent-" + answer.result;
+      item.dataset.result = answer.result;
+      var order = document.createElement("span");
+      order.className = "order";
+      order.textContent = answer.order || answer.code || "?";
+      var by = document.createElement("span");
+      by.className = "by";
+      by.textContent = " " + (answer.result === "printed" ? answer.packer : answer.message || "") + " ";
+      var time = document.createElement("time");
+      time.textContent = new Date().toTimeString().slice(0, 5);
+      item.append(order, by, time);
+      list.prepend(item);
+      while (list.children.length > 20) { list.lastElementChild.remove(); }
+    }
+
+    // A question stays open for the parcel it belongs to while later scans go on.
+    function openDecision(answer, options) {
+      var item = document.createElement("li");
+      item.className = "decision decision-" + answer.result;
+      item.dataset.order = answer.order || answer.code || "";
+      var text = document.createElement("p");
+      text.textContent = answer.message || "";
+      item.appendChild(text);
+      var row = document.createElement("div");
+      row.className = "choices";
+      options.forEach(function (option, index) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-lg";
+        button.tabIndex = -1;
+        var key = option.key || DECISION_KEYS[index];
+        button.dataset.key = key;
+        button.setAttribute("aria-keyshortcuts", key);
+        var label = document.createElement("kbd");
+        label.textContent = key === "Escape" ? "Esc" : key;
+        button.append(label, document.createTextNode(" " + option.label));
+        // A tap must not move the focus onto the button (where Enter would press it).
+        button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        button.addEventListener("click", function () { decide(item, option); });
+        row.appendChild(button);
+      });
+      item.appendChild(row);
+      decisions.appendChild(item);
+      decisions.hidden = false;
+    }
+
+    function decide(item, option) {
+      item.remove();
+      decisions.hidden = !decisions.children.length;
+      if (option.job) { enqueue(option.job); }
+      keepFocus();
+    }
+
+    function firstDecisionKey(key) {
+      var item = decisions.firstElementChild;
+      if (!item) { return false; }
+      var button = item.querySelector('[data-key="' + key + '"]');
+      if (!button) { return false; }
+      button.click();
+      return true;
+    }
+
+    function skip(label) { return { key: "Escape", label: label }; }
+
+    function ask(answer, job) {
+      if (answer.result === "other_packer") {
+        openDecision(answer, [
+          { label: words.reprint, job: { code: answer.order, action: "reprint" } },
+          { label: words.repack, job: { code: answer.order, action: "repack" } },
+          skip(words.skip)]);
+      } else if (answer.result === "print_failed" || answer.result === "needs_attention") {
+        openDecision(answer, [
+          { label: words.retry, job: { url: "/station/cards/" + answer.card_id + "/print",
+                                       code: answer.order } },
+          skip(words.skip)]);
+      } else if (answer.result === "choose_shop") {
+        openDecision(answer, answer.shops.map(function (shop) {
+          return { label: shop.name, job: { code: job.code, shop: String(shop.id) } };
+        }).concat([skip(words.skip)]));
+      } else if (answer.result === "offline") {
+        openDecision(answer, [{ label: words.again, job: job }, skip(words.skip)]);
       }
-      setTimeout(keepFocus, 30);
     }
 
-    function send(code, action, printUrl) {
+    function post(job) {
       var data = new FormData(form);
-      data.set("code", code || "");
-      data.set("action", action || "");
-      window.greetingsScanSent = performance.now();
-      // Until an answer names the shipment, a retry repeats this very request.
-      lastPrint = printUrl || null;
-      var request = printUrl ? post(printUrl, data) : post(form.getAttribute("action"), data);
-      request.then(handle).catch(function () {
-        showResult({ result: "print_failed", message: form.dataset.offline || "No connection." },
-                   retry);
+      data.set("code", job.code || "");
+      data.set("action", job.action || "");
+      data.set("shop", job.shop || "");
+      return fetch(job.url || form.getAttribute("action"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        if (response.status === 401 || response.status === 403) {
+          window.location.reload();
+          return new Promise(function () {});
+        }
+        return response.json();
       });
     }
 
+    function handle(answer, job) {
+      handled += 1;
+      answer.code = job.code;
+      showResult(answer);
+      log(answer);
+      ask(answer, job);
+      if (answer.card_id && answer.result === "printed") {
+        reprintButton.dataset.url = "/station/cards/" + answer.card_id + "/print";
+        reprintButton.disabled = false;
+        if (answer.job) { follow(answer); }
+        if (station.dataset.printMode === "browser") { return printPdf(answer.pdf_url); }
+      }
+      return null;
+    }
+
+    // Follows a CUPS job to its end; a stuck or failed one becomes a question.
+    function follow(answer) {
+      var tries = 0;
+      function poll() {
+        tries += 1;
+        fetch("/station/jobs/" + encodeURIComponent(answer.job) + "?card=" + answer.card_id,
+              { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (response) { return response.json(); })
+          .then(function (state) {
+            if (box.dataset.job === answer.job) {
+              box.className = "result result-" + state.result;
+              box.querySelector(".result-message").textContent = state.message;
+            }
+            if (state.result === "needs_attention") {
+              ask({ result: "needs_attention", message: state.message, order: answer.order,
+                    card_id: answer.card_id }, null);
+              beep("print_failed");
+            } else if (state.result === "printing" && tries < 60) {
+              setTimeout(poll, 1000);
+            }
+          })
+          .catch(function () { if (tries < 60) { setTimeout(poll, 2000); } });
+      }
+      setTimeout(poll, 500);
+    }
+
+    function pump() {
+      if (busy || !queue.length) { counts(); return; }
+      busy = true;
+      counts();
+      var job = queue.shift();
+      window.greetingsScanSent = performance.now();
+      post(job)
+        .then(function (answer) { return handle(answer, job); })
+        .catch(function () {
+          handled += 1;
+          var answer = { result: "offline", code: job.code, order: job.code,
+                         message: (words.offline || "No connection.") + " " + (job.code || "") };
+          showResult(answer);
+          log(answer);
+          ask(answer, job);
+        })
+        .then(function () { busy = false; pump(); });
+    }
+
+    function enqueue(job) { queue.push(job); pump(); }
+
+    // Every key of the page lands here first, whatever has the focus: the scanner's
+    // characters go into the buffer, its Enter sends the buffer to the queue.
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing) { return; }
+      var key = event.key;
+      if (DECISION_KEYS.indexOf(key) >= 0 || key === "Escape") {
+        event.preventDefault();
+        firstDecisionKey(key);
+        return;
+      }
+      if (key === "Enter") {
+        var target = document.activeElement;
+        // What the keys typed; or what was pasted or filled into the field itself.
+        var code = (buffer || (target === field ? field.value : "")).trim();
+        // With nothing scanned, Enter may still follow a link or button a person tabbed
+        // to in the bar; everything else is the end of a scan.
+        if (!code && target && target.closest("nav")) { return; }
+        event.preventDefault();
+        event.stopPropagation();
+        buffer = "";
+        showBuffer();
+        if (code) { enqueue({ code: code }); }
+        return;
+      }
+      if (key === "Backspace") {
+        event.preventDefault();
+        buffer = buffer.slice(0, -1);
+        showBuffer();
+        return;
+      }
+      if (key.length === 1) {
+        event.preventDefault();
+        buffer += key;
+        showBuffer();
+      }
+    }, true);
+    // Should anything still hand the focus to a frame, take it back.
+    window.addEventListener("blur", function () { setTimeout(keepFocus, 0); });
     form.addEventListener("submit", function (event) {
+      // A submit that did not come through the keys (a tap on Go).
       event.preventDefault();
-      var code = field.value.trim();
-      field.value = "";
-      if (!code) { return; }
-      lastCode = code;
-      send(code, null);
+      var code = (buffer || field.value).trim();
+      buffer = "";
+      showBuffer();
+      if (code) { enqueue({ code: code }); }
     });
+    reprintButton.tabIndex = -1;
+    reprintButton.addEventListener("mousedown", function (event) { event.preventDefault(); });
     reprintButton.addEventListener("click", function () {
-      if (reprintButton.dataset.url) { send(null, null, reprintButton.dataset.url); }
+      if (reprintButton.dataset.url) { enqueue({ url: reprintButton.dataset.url }); }
     });
+    station.dataset.ready = "1";
+    counts();
   }
 
   function setUpIdle() {
@@ -170,7 +344,11 @@
     var timer = null;
     function reset() {
       clearTimeout(timer);
-      timer = setTimeout(function () { signOut.form.submit(); }, limit);
+      timer = setTimeout(function () {
+        var reason = document.getElementById("sign-out-reason");
+        if (reason) { reason.value = "idle"; }
+        signOut.form.submit();
+      }, limit);
     }
     ["keydown", "pointerdown", "touchstart"].forEach(function (name) {
       document.addEventListener(name, reset, { passive: true });
@@ -200,31 +378,23 @@
     });
   }
 
+  // A big wave takes a while to render: say so, with the seconds, until the page answers.
   function setUpWave(form) {
     var progress = document.getElementById("wave-progress");
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    form.addEventListener("submit", function () {
       var started = performance.now();
       progress.hidden = false;
       progress.textContent = form.dataset.working || "…";
-      var tick = setInterval(function () {
-        progress.textContent = "… " + Math.round((performance.now() - started) / 1000) + " s";
+      setInterval(function () {
+        progress.textContent = (form.dataset.working || "…") + " " +
+          Math.round((performance.now() - started) / 1000) + " s";
       }, 500);
-      fetch(form.getAttribute("action") || window.location.href, { method: "POST", body: new FormData(form), credentials: "same-origin" })
-        .then(function (response) {
-          clearInterval(tick);
-          if (!response.ok || response.headers.get("Content-Type") !== "application/pdf") {
-            return response.text().then(function (html) {
-              document.open(); document.write(html); document.close();
-            });
-          }
-          var count = response.headers.get("X-Wave-Count");
-          return response.blob().then(function (blob) {
-            progress.textContent = count + " ✓";
-            printPdf(URL.createObjectURL(blob));
-          });
-        });
     });
+  }
+
+  function printWave(done) {
+    var progress = document.getElementById("wave-progress");
+    printPdf(done.dataset.pdfUrl).then(function () { progress.textContent = "✓"; });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -232,9 +402,18 @@
     if (scanForm) { setUpScan(scanForm); setUpIdle(); }
     var waveForm = document.getElementById("wave-form");
     if (waveForm) { setUpWave(waveForm); }
+    var waveDone = document.getElementById("wave-done");
+    if (waveDone) { printWave(waveDone); }
     setUpKeypads();
     document.addEventListener("click", function () { setTimeout(keepFocus, 30); });
     setInterval(keepFocus, 700);
     keepFocus();
+    var mode = document.querySelector("select[name=print_mode]");
+    var queueField = document.querySelector("[data-when-cups]");
+    if (mode && queueField) {
+      var update = function () { queueField.hidden = mode.value !== "cups"; };
+      mode.addEventListener("change", update);
+      update();
+    }
   });
 }());

@@ -45,6 +45,9 @@ NAV = [
     NavItem(_l("Integrations"), "admin.integrations", "admin",
             also=("admin.integration", "admin.deliveries", "admin.parked")),
     NavItem(_l("Outbound endpoints"), "admin.endpoints", "admin", also=("admin.endpoint",)),
+    NavItem(_l("Cards"), "admin.cards", also=("admin.void",)),
+    NavItem(_l("Stations"), "admin.stations", "setup",
+            also=("admin.station", "admin.retire_station")),
 ]
 
 

@@ -1,10 +1,15 @@
 """Who is at this station: the station itself (a signed cookie) and the signed-in packer.
 
 The station cookie outlives sign-outs and browser restarts: a manager sets a computer up
-once. The packer lives in the Flask session and is signed out after the station's idle time.
+once. It carries a secret of the station, checked against the hash the station keeps, so
+retiring the station (or setting it up on another computer) cuts off every copy of it.
+The packer lives in the Flask session and is signed out after the station's idle time.
 """
 
-from datetime import timedelta
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -14,10 +19,17 @@ from werkzeug.security import check_password_hash
 from ..errors import ProblemError, wants_problem_json
 from ..extensions import db
 from ..models import Packer, Station, utcnow
+from ..staff.throttle import (
+    FREE_FAILURES,
+    delay_after,
+    failures_of,
+    forget,
+    record_failure,
+    seconds_to_wait,
+    throttle_key,
+)
 
 STATION_COOKIE = "greetings_station"
-PIN_FAILURES_BEFORE_LOCK = 5
-PIN_LOCKOUT = timedelta(minutes=5)
 
 
 class StationRequired(ProblemError):
@@ -34,9 +46,33 @@ def _serializer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="station")
 
 
-def station_cookie_value(station: Station) -> str:
-    """Return the signed cookie value that binds a browser to a station."""
-    return _serializer().dumps({"station": station.id})
+def secret_hash(secret: str) -> str:
+    """Return the stored form of a station secret (256 random bits: SHA-256 is enough)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def station_cookie_value(station: Station, secret: str) -> str:
+    """Return the signed cookie value that binds a browser to a station and its secret."""
+    return _serializer().dumps({"station": station.id, "secret": secret})
+
+
+def _station_of_cookie(raw: str) -> Station | None:
+    try:
+        value = _serializer().loads(raw)
+    except BadSignature:
+        return None
+    if not isinstance(value, dict):
+        return None
+    station_id, secret = value.get("station"), value.get("secret")
+    if not isinstance(station_id, int) or not isinstance(secret, str):
+        return None
+    station = db.session.get(Station, station_id)
+    # A retired station, or one whose secret changed since, is no station any more.
+    if station is None or not station.active or station.secret_hash is None:
+        return None
+    if not hmac.compare_digest(secret_hash(secret), station.secret_hash):
+        return None
+    return station
 
 
 def current_station() -> Station | None:
@@ -45,12 +81,7 @@ def current_station() -> Station | None:
         g.station = None
         raw = request.cookies.get(STATION_COOKIE)
         if raw:
-            try:
-                station_id = _serializer().loads(raw).get("station")
-            except (BadSignature, AttributeError):
-                station_id = None
-            if isinstance(station_id, int):
-                g.station = db.session.get(Station, station_id)
+            g.station = _station_of_cookie(raw)
     return g.station
 
 
@@ -62,7 +93,7 @@ def current_packer() -> Packer | None:
         return None
     now = utcnow().timestamp()
     if now - session.get("packer_seen", 0) > station.idle_minutes * 60:
-        sign_out()
+        sign_out(idle=True)
         return None
     packer = db.session.get(Packer, packer_id)
     if packer is None or not packer.active:
@@ -78,27 +109,46 @@ def sign_in(packer: Packer, station: Station) -> None:
     session["packer_seen"] = utcnow().timestamp()
 
 
-def sign_out() -> None:
-    """Sign the packer out (the station stays set up)."""
+def sign_out(idle: bool = False) -> None:
+    """Sign the packer out (the station stays set up); `idle` is told on the sign-in page."""
     for key in ("packer_id", "packer_station", "packer_seen"):
         session.pop(key, None)
+    if idle:
+        session["signed_out_idle"] = True
 
 
-def check_pin(packer: Packer, pin: str) -> str | None:
-    """Check a PIN; return None when right, else "wrong" or "locked" (after 5 misses).
+@dataclass(frozen=True)
+class PinCheck:
+    """A PIN's verdict: right, or wrong with the tries left before a wait, or a wait."""
 
-    Counts the misses on the packer; the caller commits.
+    ok: bool
+    tries_left: int = 0
+    wait_seconds: int = 0
+
+
+def _pin_key(packer: Packer, station: Station) -> str:
+    # Per packer and station: fumbling at one station never slows the packer at another.
+    return throttle_key("station-pin", str(packer.id), str(station.id))
+
+
+def check_pin(packer: Packer, station: Station, pin: str) -> PinCheck:
+    """Check a PIN with growing delays after wrong ones, never a lockout.
+
+    While a wait runs the PIN is not even looked at (guessing gains nothing), and a badge
+    still signs the packer in. Counts live in the sign-in failure table; the caller
+    commits.
     """
-    now = utcnow()
-    if packer.locked_until and packer.locked_until > now:
-        return "locked"
+    key = _pin_key(packer, station)
+    wait = seconds_to_wait(key)
+    if wait > 0:
+        return PinCheck(False, wait_seconds=wait)
     if packer.pin_hash and check_password_hash(packer.pin_hash, pin):
-        packer.failed_sign_ins, packer.locked_until = 0, None
-        return None
-    packer.failed_sign_ins += 1
-    if packer.failed_sign_ins >= PIN_FAILURES_BEFORE_LOCK:
-        packer.failed_sign_ins, packer.locked_until = 0, now + PIN_LOCKOUT
-    return "locked" if packer.locked_until and packer.locked_until > now else "wrong"
+        forget(key)
+        return PinCheck(True)
+    record_failure(key)
+    failures = failures_of(key)
+    return PinCheck(False, tries_left=max(FREE_FAILURES - failures, 0),
+                    wait_seconds=math.ceil(delay_after(failures).total_seconds()))
 
 
 def station_required(view):

@@ -15,27 +15,33 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import logout_user
 from sqlalchemy import select
 
-from ..cards.service import card_pdf, wave_pdf
+from ..cards.service import card_pdf
 from ..errors import wants_problem_json
 from ..extensions import db, limiter
 from ..feedback.service import wall_for
-from ..models import Card, Packer, Shipment, Station
+from ..models import Card, Packer, Station
 from ..staff.service import manager_required
 from . import identity
-from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm, WaveForm
+from .forms import BadgeForm, PinForm, ScanForm, StationSetupForm
+from .printing import job_state
 from .scan import Choice, ScanOutcome, ScanResult, print_card, record_reprint, scan
 from .service import (
     PackerNotFound,
     find_packer,
-    orders_of_pick_list,
-    pack_order,
-    parse_pick_list,
     recent_cards,
-    unpacked_orders,
 )
-from .stations import site_named
+from .stations import (
+    StationRetired,
+    active_stations,
+    configure,
+    issue_secret,
+    shops,
+    station_named,
+)
 
 bp = Blueprint("station", __name__, url_prefix="/station")
 ONE_YEAR = 365 * 24 * 3600
@@ -74,6 +80,11 @@ def index():
         return render_template("station/not_set_up.html")
     packer = identity.current_packer()
     if packer is None:
+        if session.pop("signed_out_idle", False):
+            flash(ngettext("You were signed out after %(num)d minute without a scan. Scan "
+                           "your badge to go on.", "You were signed out after %(num)d minutes "
+                           "without a scan. Scan your badge to go on.", station.idle_minutes),
+                  "info")
         packers = db.session.execute(
             select(Packer).where(Packer.active.is_(True), Packer.pin_hash.is_not(None))
             .order_by(Packer.display_name)).scalars().all()
@@ -84,37 +95,76 @@ def index():
                            wall=wall_for(packer.id))
 
 
+@bp.get("/help", endpoint="help")
+def help_page():
+    """Explain kiosk printing, CUPS printing and scanning at a station."""
+    return render_template("station/help.html", station=identity.current_station())
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 @manager_required
 def setup():
-    """Let a manager set this computer up as a station (name, site, paper, printing)."""
+    """Let a manager set this computer up as a station (name, site, paper, printing, shops).
+
+    Saving ends the manager's session on this computer: what stays is the station's own
+    cookie with a new secret of the station (PRODUCT.md, "The station's promises").
+    """
     current = identity.current_station()
-    form = StationSetupForm(obj=current,
-                            site_name=current.site.name if current and current.site else "")
+    form = StationSetupForm(obj=current, site_name=current.site.name if current and current.site
+                            else "", shops=[shop.id for shop in current.integrations]
+                            if current else [])
+    form.shops.choices = [(shop.id, shop.slug) for shop in shops()]
+    ask_join = False
     if form.validate_on_submit():
-        station = db.session.execute(
-            select(Station).where(Station.name == form.name.data.strip())).scalar_one_or_none()
-        if station is None:
-            station = Station(name=form.name.data.strip())
-            db.session.add(station)
-        form.populate_obj(station)
-        station.site = site_named(form.site_name.data)
-        station.name = station.name.strip()
-        station.cups_queue = station.cups_queue or None
-        db.session.commit()
-        flash(_("This computer is now station %(name)s.", name=station.name), "ok")
-        response = make_response(redirect(url_for("station.index")))
-        response.set_cookie(identity.STATION_COOKIE, identity.station_cookie_value(station),
-                            max_age=ONE_YEAR, httponly=True, samesite="Lax",
-                            secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"])
-        return response
-    stations = db.session.execute(select(Station).order_by(Station.name)).scalars().all()
-    return render_template("station/setup.html", form=form, current=current, stations=stations)
+        existing = station_named(form.name.data)
+        ask_join = (existing is not None and existing is not current and existing.active
+                    and not form.join.data)
+        if not ask_join:
+            try:
+                return _set_up(existing or Station(), form)
+            except StationRetired as retired:
+                form.name.errors.append(_("%(name)s is a retired station. Choose another name.",
+                                          name=form.name.data.strip()))
+                db.session.rollback()
+                current_app.logger.info("setup refused: %s", retired.detail)
+    return render_template("station/setup.html", form=form, current=current,
+                           stations=active_stations(), ask_join=ask_join)
 
 
-@sign_in_route("/badge")
+def _set_up(station: Station, form: StationSetupForm):
+    configure(station, **form.settings())
+    db.session.add(station)
+    secret = issue_secret(station)
+    db.session.commit()
+    end_staff_session()
+    flash(_("This computer is now station %(name)s. The manager is signed out here.",
+            name=station.name), "ok")
+    response = make_response(redirect(url_for("station.index")))
+    response.set_cookie(identity.STATION_COOKIE, identity.station_cookie_value(station, secret),
+                        max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                        secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def end_staff_session() -> None:
+    """Sign the manager out on this browser only, keeping its CSRF token and language.
+
+    Their sessions elsewhere (the office PC) stay: only this computer becomes a station.
+    """
+    logout_user()
+    kept = {key: session[key] for key in ("csrf_token", "lang") if key in session}
+    session.clear()
+    session.update(kept)
+
+
+@bp.post("/badge")
+@identity.station_required
 def badge():
-    """Sign a packer in by the code their badge scans as."""
+    """Sign a packer in by the code their badge scans as.
+
+    Not rate-limited: a badge always signs in, however many wrong PINs were typed here
+    (badge codes are only stored hashed; a wrong one only gets the message below).
+    """
     form = BadgeForm()
     if form.validate_on_submit():
         try:
@@ -128,28 +178,36 @@ def badge():
 
 @sign_in_route("/pin")
 def pin():
-    """Sign a packer in with their PIN (locked for 5 minutes after 5 misses)."""
+    """Sign a packer in with their PIN; wrong ones slow down, none locks anyone out."""
     form = PinForm()
-    if form.validate_on_submit():
-        packer = db.session.get(Packer, int(form.packer_id.data))
-        problem = identity.check_pin(packer, form.pin.data) if packer and packer.active else "wrong"
-        db.session.commit()
-        if problem is None:
-            identity.sign_in(packer, identity.current_station())
-        elif problem == "locked":
-            flash(_("Too many wrong PINs. Wait 5 minutes or scan your badge."), "error")
-        else:
-            flash(_("Wrong PIN."), "error")
-    else:
+    if not form.validate_on_submit():
         flash(_("Enter your PIN (4 to 8 digits)."), "error")
+        return redirect(url_for("station.index"))
+    station = identity.current_station()
+    packer = db.session.get(Packer, int(form.packer_id.data))
+    if packer is None or not packer.active:
+        flash(_("Wrong PIN."), "error")
+        return redirect(url_for("station.index"))
+    verdict = identity.check_pin(packer, station, form.pin.data)
+    db.session.commit()
+    if verdict.ok:
+        identity.sign_in(packer, station)
+    elif verdict.tries_left:
+        flash(ngettext("Wrong PIN. %(num)d more try before a short wait.",
+                       "Wrong PIN. %(num)d more tries before a short wait.",
+                       verdict.tries_left), "error")
+    else:
+        flash(ngettext("Wrong PIN. Wait %(num)d second before the next try, or scan your "
+                       "badge.", "Wrong PIN. Wait %(num)d seconds before the next try, or "
+                       "scan your badge.", verdict.wait_seconds), "error")
     return redirect(url_for("station.index"))
 
 
 @bp.post("/signout")
 @identity.station_required
 def signout():
-    """Sign the packer out."""
-    identity.sign_out()
+    """Sign the packer out (the page's idle timer sends reason=idle)."""
+    identity.sign_out(idle=request.form.get("reason") == "idle")
     return redirect(url_for("station.index"))
 
 
@@ -163,19 +221,40 @@ def scan_order():
         return _answer(answer, 422)
     station = identity.current_station()
     choice = Choice(form.action.data) if form.action.data else None
-    outcome = scan(form.code.data, g.packer, station, choice)
+    shop_id = int(form.shop.data) if form.shop.data else None
+    outcome = scan(form.code.data, g.packer, station, choice, shop_id)
     db.session.commit()
     return _answer_scan(print_card(outcome, station), station)
 
 
-@bp.post("/shipments/<int:shipment_id>/print")
+@bp.post("/cards/<int:card_id>/print")
 @identity.packer_required
-def reprint(shipment_id):
-    """Print a card again (a reprint, or a retry after a printer failure)."""
+def reprint(card_id):
+    """Print a card again (a reprint, or a retry after a printer failure): one print."""
     station = identity.current_station()
-    outcome = record_reprint(db.get_or_404(Shipment, shipment_id).card)
+    outcome = record_reprint(db.get_or_404(Card, card_id))
     db.session.commit()
     return _answer_scan(print_card(outcome, station), station)
+
+
+@bp.get("/jobs/<job>")
+@identity.packer_required
+def job(job):
+    """Say where a card's CUPS job is: printing, printed, or printer needs attention."""
+    station = identity.current_station()
+    queue = station.cups_queue or ""
+    if not queue or not job.startswith(queue + "-") or len(job) > 140:
+        return jsonify({"result": "needs_attention",
+                        "message": _("This station did not send this print job.")}), 404
+    state = job_state(job, queue, current_app.config.get("CUPS_SERVER"))
+    card = db.session.get(Card, request.args.get("card", 0, type=int))
+    number = card.shipment.order.number if card is not None else "?"
+    messages = {"printing": _("Printing the card for order %(number)s…", number=number),
+                "printed": _("Card printed for order %(number)s.", number=number)}
+    message = messages.get(state.result) or _(
+        "Printer needs attention: %(reason)s. The card for order %(number)s was not printed.",
+        reason=state.reason, number=number)
+    return jsonify({"result": state.result, "message": message})
 
 
 # How each result is answered: the status, and what the packer reads.
@@ -212,10 +291,14 @@ def _answer_scan(outcome: ScanOutcome, station: Station):
                      if outcome.reprint else
                      _("Card printed for order %(number)s.", number=order.number)))
         if outcome.job is not None:
+            # Sent, not yet printed: the page follows the job (station.job).
             answer["job"] = outcome.job
+            answer["message"] = _("Printing the card for order %(number)s…",
+                                  number=order.number)
         if outcome.result == ScanResult.PRINT_FAILED:
-            answer["message"] = _("The printer did not take the card: %(reason)s",
-                                  reason=outcome.failure)
+            answer["message"] = _("Printer needs attention: %(reason)s. The card for order "
+                                  "%(number)s was not printed.", reason=outcome.failure,
+                                  number=order.number)
     return _answer(answer, SCAN_STATUS[outcome.result])
 
 
@@ -249,30 +332,3 @@ def recent():
                      "packed_at": c.created_at.isoformat() + "Z", "shipment_id": c.shipment_id,
                      "card_id": c.id}
                     for c in recent_cards(station)])
-
-
-@bp.route("/wave", methods=["GET", "POST"])
-@identity.packer_required
-def wave():
-    """Print the cards of a whole pick list as one PDF, in the list's order."""
-    form = WaveForm()
-    if not form.validate_on_submit():
-        return render_template("station/wave.html", form=form, packer=g.packer,
-                               station=identity.current_station())
-    station = identity.current_station()
-    if form.source.data == "unpacked":
-        orders, missing = unpacked_orders(station.integrations), []
-    else:
-        orders, skipped = orders_of_pick_list(parse_pick_list(form.numbers.data),
-                                              station.integrations)
-        missing = [code for code, _reason in skipped]
-    if missing or not orders:
-        flash(_("Not found: %(numbers)s", numbers=", ".join(missing)) if missing
-              else _("No orders to print."), "error")
-        return render_template("station/wave.html", form=form, packer=g.packer,
-                               station=station), 422
-    cards = [pack_order(order, g.packer, station).card for order in orders]
-    db.session.commit()
-    return Response(wave_pdf(cards, station.profile), mimetype="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="wave.pdf"',
-                             "X-Wave-Count": str(len(cards))})

@@ -257,3 +257,24 @@ def orders_of_pick_list(codes: list[str], shops: Sequence[Integration] = ()
         else:
             orders.append(order)
     return orders, skipped
+
+
+def cards_of_order(number: str) -> list[Card]:
+    """Return every card printed for orders with this number (all shops), oldest first."""
+    code = number.strip().lstrip("#").strip()
+    if not code or len(code) > 128 or not is_printable_code(code):
+        return []
+    return list(db.session.execute(
+        select(Card).join(Shipment, Shipment.id == Card.shipment_id)
+        .join(Order, Order.id == Shipment.order_id)
+        .options(joinedload(Card.shipment).joinedload(Shipment.order),
+                 joinedload(Card.packer), joinedload(Card.station))
+        .where(or_(Order.number == code, Order.external_id == code))
+        .order_by(Card.id).limit(50)).scalars())
+
+
+def void_card(card: Card, user) -> None:
+    """Take a card out of use (it went into the wrong parcel): its page greets no one by
+    name and takes no answer; the shipment and its other cards stay."""
+    if card.voided_at is None:
+        card.voided_at, card.voided_by_id = utcnow(), user.id

@@ -3,6 +3,7 @@
 Plain functions over the session; the route or command that calls them commits.
 """
 
+import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app
@@ -10,8 +11,9 @@ from sqlalchemy import select
 
 from ..errors import ProblemError
 from ..extensions import db
-from ..models import Site, Station
+from ..models import Integration, PrintMode, Site, Station, utcnow
 from ..text import is_printable_code
+from . import identity
 
 
 class UnknownTimeZone(ProblemError):
@@ -61,3 +63,63 @@ def station_named(name: str) -> Station | None:
         return None
     return db.session.execute(
         select(Station).where(Station.name == name.strip())).scalar_one_or_none()
+
+
+class StationRetired(ProblemError):
+    status = 409
+    title = "A retired station keeps its name"
+
+
+def active_stations() -> list[Station]:
+    """Return the stations in use, by name."""
+    return list(db.session.execute(
+        select(Station).where(Station.retired_at.is_(None)).order_by(Station.name)).scalars())
+
+
+def all_stations() -> list[Station]:
+    """Return every station, in use first, then retired ones, by name."""
+    return list(db.session.execute(
+        select(Station).order_by(Station.retired_at.is_not(None), Station.name)).scalars())
+
+
+def shops() -> list[Integration]:
+    """Return the shops (integrations) a station may pack for, by slug."""
+    return list(db.session.execute(select(Integration).order_by(Integration.slug)).scalars())
+
+
+def configure(station: Station, *, name: str, site_name: str | None, profile: str,
+              print_mode: str, cups_queue: str | None, idle_minutes: int,
+              shop_ids: list[int]) -> Station:
+    """Set what a station is: its name, site, paper, printing, idle time and shops.
+
+    Shipments refer to the station by id, so a new name never rewrites history. A
+    retired station's name stays taken (its history still shows it).
+    """
+    other = station_named(name)
+    if other is not None and other is not station and not other.active:
+        raise StationRetired(f"{name} is a retired station's name: choose another")
+    station.name = name.strip()
+    station.site = site_named(site_name)
+    station.profile, station.print_mode = profile, PrintMode(print_mode)
+    station.cups_queue = (cups_queue or "").strip() or None
+    station.idle_minutes = idle_minutes
+    chosen = set(shop_ids)
+    station.integrations = [shop for shop in shops() if shop.id in chosen]
+    return station
+
+
+def issue_secret(station: Station) -> str:
+    """Give the station a new secret and return it (for this browser's cookie only).
+
+    Every other copy of the station's cookie stops working: one computer is the station.
+    """
+    secret = secrets.token_urlsafe(32)
+    station.secret_hash = identity.secret_hash(secret)
+    return secret
+
+
+def retire(station: Station) -> None:
+    """Take the station out of use: its cookie stops working everywhere, its history stays."""
+    if station.retired_at is None:
+        station.retired_at = utcnow()
+    station.secret_hash = None

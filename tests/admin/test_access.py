@@ -86,20 +86,20 @@ def signed_in(app, email):
     return client
 
 
-def station(app):
+def station(app, name="Bord 1"):
     """A browser a manager set up as a station, then left."""
     client = signed_in(app, "setup@example.com")
     response = client.post("/station/setup", data={
-        "name": "Bord 1", "profile": "a6", "print_mode": "browser", "idle_minutes": "10"})
+        "name": name, "profile": "a6", "print_mode": "browser", "idle_minutes": "10"})
     assert response.status_code == 302, response.get_data(as_text=True)
-    client.post("/staff/logout")
     assert "greetings_station" in {cookie.key for cookie in client._cookies.values()}
     return client
 
 
 def packer(app):
     """A station with a packer signed in by badge."""
-    client = station(app)
+    # A station of its own: setting up Bord 1 again would cut the other browser off.
+    client = station(app, "Bord 2")
     client.post("/station/badge", data={"badge": "B-1"})
     assert client.get("/station/").get_data(as_text=True).count('id="packer-name"') == 1
     return client

@@ -50,8 +50,9 @@ def world(live_server):
     return live_server
 
 
-def set_up_station(page, server, name="Pakkebord 1", idle_minutes=10):
-    """Sign in as the manager and make the browser a station."""
+def set_up_station(page, server, name="Pakkebord 1", idle_minutes=10, profile="a6",
+                   cups_queue=None):
+    """Sign in as the manager and make the browser a station (which signs the manager out)."""
     page.goto(server.base_url + "/station/")
     page.get_by_role("link", name="Set up this station").click()
     page.fill("input[name=email]", MANAGER[0])
@@ -59,6 +60,10 @@ def set_up_station(page, server, name="Pakkebord 1", idle_minutes=10):
     page.get_by_role("button", name="Sign in").click()
     page.fill("input[name=name]", name)
     page.fill("input[name=idle_minutes]", str(idle_minutes))
+    page.select_option("select[name=profile]", profile)
+    if cups_queue:
+        page.select_option("select[name=print_mode]", "cups")
+        page.fill("input[name=cups_queue]", cups_queue)
     page.get_by_role("button", name="Save and use this computer").click()
     page.wait_for_selector("#badge")
 
@@ -105,18 +110,25 @@ def station_app(tmp_path, sqlite_url, **config):
     return app
 
 
-def as_manager(app):
+def as_station(app, name="Bord 1"):
+    """A browser a manager set up as a station (and was signed out of by the set-up)."""
     client = app.test_client()
     client.post("/staff/login", data={"email": MANAGER[0], "password": MANAGER[1]})
     response = client.post("/station/setup", data={
-        "name": "Bord 1", "profile": "a6", "print_mode": "browser", "idle_minutes": "10"})
+        "name": name, "profile": "a6", "print_mode": "browser", "idle_minutes": "10"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 
 
+def as_manager(app):
+    """A station where a manager signed in again afterwards."""
+    client = as_station(app)
+    client.post("/staff/login", data={"email": MANAGER[0], "password": MANAGER[1]})
+    return client
+
+
 def as_packer(app):
-    client = as_manager(app)
-    client.post("/staff/logout")
+    client = as_station(app)
     client.post("/station/badge", data={"badge": "B-1"})
     return client
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import need
-from tests.station.conftest import query, scan, set_up_station, sign_in_by_badge
+from tests.station.conftest import post_order, query, scan, set_up_station, sign_in_by_badge
 from tests.support import cups as cups_support
 from tests.support.pdf import decode_qr, page_text, pdf_pages, raster
 from tests.support.servers import GunicornServer
@@ -45,14 +45,7 @@ def live_server(tmp_path, cups):
 
 def print_directly(page, server, queue, profile="a6"):
     """Make the browser a station that prints to a CUPS queue, and sign Åse in."""
-    set_up_station(page, server)
-    # The manager is still signed in: change the station to print directly.
-    page.goto(server.base_url + "/station/setup")
-    page.select_option("select[name=profile]", profile)
-    page.select_option("select[name=print_mode]", "cups")
-    page.fill("input[name=cups_queue]", queue)
-    page.get_by_role("button", name="Save and use this computer").click()
-    page.wait_for_selector("#badge")
+    set_up_station(page, server, profile=profile, cups_queue=queue)
     sign_in_by_badge(page)
 
 
@@ -96,10 +89,12 @@ def test_a_scan_prints_the_card_through_cups_at_its_own_size(page, world, cups, 
 
     result, answer = scan_and_answer(page, "#5001")
 
-    assert "result-printed" in result.get_attribute("class")
-    assert answer["print_mode"] == "cups"
+    assert answer["result"] == "printed" and answer["print_mode"] == "cups"
     assert answer["job"].startswith(f"{queue}-")
     assert_is_the_card(cups.wait_for_pdf(answer["job"]), world, "5001", "Søren", profile)
+    # The page follows the job to its end: sent, then printed.
+    expect(result).to_have_class(re.compile(r"\bresult-printed\b"), timeout=30_000)
+    expect(result).to_contain_text("Card printed for order 5001", timeout=30_000)
     expect(page.locator("#code")).to_be_focused(timeout=3000)
 
 
@@ -111,8 +106,8 @@ def test_a_missing_queue_is_reported_and_the_retry_prints_once_it_exists(page, w
 
     assert answer["result"] == "print_failed"
     assert "result-print_failed" in result.get_attribute("class")
-    assert "The printer did not take the card" in result.inner_text()
-    assert "does not exist" in answer["message"]
+    assert "Printer needs attention" in result.inner_text()
+    assert "does not exist" in answer["message"] and "lp:" not in answer["message"]
     expect(page.get_by_role("button", name="Try the printer again")).to_be_visible()
     # The parcel is packed all the same; only the card is missing.
     assert query(world, "SELECT count(*) FROM shipments")[0][0] == 1
@@ -120,7 +115,7 @@ def test_a_missing_queue_is_reported_and_the_retry_prints_once_it_exists(page, w
     cups.add_queue(queue)
     token = page.locator("#scan-form input[name=csrf_token]").input_value()
     retried = page.request.post(
-        f"{world.base_url}/station/shipments/{answer['shipment_id']}/print",
+        f"{world.base_url}/station/cards/{answer['card_id']}/print",
         form={"csrf_token": token}, headers={"Accept": "application/json"})
     assert retried.status == 200, retried.text()
     again = retried.json()
@@ -129,8 +124,9 @@ def test_a_missing_queue_is_reported_and_the_retry_prints_once_it_exists(page, w
     assert query(world, "SELECT count(*) FROM shipments")[0][0] == 1
 
 
-def test_a_queue_refusing_jobs_is_reported_and_the_retry_button_prints_that_card(
+def test_a_queue_refusing_jobs_is_reported_and_the_retry_key_prints_that_card(
         page, world, cups):
+    post_order(world, "5004", customer={"first_name": "Ida"})
     queue = cups.add_queue()
     print_directly(page, world, queue)
     _, first = scan_and_answer(page, "5002")
@@ -141,14 +137,38 @@ def test_a_queue_refusing_jobs_is_reported_and_the_retry_button_prints_that_card
     result, answer = scan_and_answer(page, "5001")
     assert answer["result"] == "print_failed"
     assert "not accepting jobs" in result.inner_text()
-    retry = page.get_by_role("button", name="Try the printer again")
-    expect(retry).to_be_focused()
+    # The next scan right after the failure is packed; the question stays for 5001.
+    page.keyboard.type("5004", delay=5)
+    page.keyboard.press("Enter")
+    expect(page.locator("#decisions li")).to_have_count(2, timeout=30_000)
+    assert query(world, "SELECT count(*) FROM shipments")[0][0] == 3
+    question = page.locator("#decisions li").first
+    assert question.get_attribute("data-order") == "5001"
+    expect(question.get_by_role("button", name="Try the printer again")).to_be_visible()
 
     cups.accept(queue)
-    with page.expect_response(re.compile(r"/station/(scan|shipments/\d+/print)$")) as response:
-        retry.click()
+    with page.expect_response(re.compile(r"/station/cards/\d+/print$")) as response:
+        page.keyboard.press("F2")
     again = response.value.json()
-    expect(page.locator("#result")).to_have_class(re.compile(r"\bresult-printed\b"))
+    assert again["result"] == "printed"
     # The retry prints the card that failed (5001, Søren), not the last one that printed.
     assert_is_the_card(cups.wait_for_pdf(again["job"]), world, "5001", "Søren")
+    assert query(world, "SELECT c.print_count FROM cards c JOIN shipments s ON s.id = "
+                        "c.shipment_id JOIN orders o ON o.id = s.order_id "
+                        "WHERE o.number = '5001'")[0][0] == 2
+    expect(page.locator("#decisions li[data-order='5004']")).to_have_count(1)
     expect(page.locator("#code")).to_be_focused(timeout=3000)
+
+
+def test_a_stopped_printer_turns_a_waiting_job_into_needs_attention(page, world, cups):
+    queue = cups.add_queue()
+    print_directly(page, world, queue)
+    cups.disable(queue)  # it takes the job, then the job waits
+    _, answer = scan_and_answer(page, "5001")
+    assert answer["result"] == "printed" and answer["job"]
+    result = page.locator("#result")
+    expect(result).to_have_class(re.compile(r"\bresult-needs_attention\b"), timeout=30_000)
+    assert "Printer needs attention" in result.inner_text()
+    assert "paused" in result.inner_text() or "stopped" in result.inner_text()
+    assert "Card printed" not in result.inner_text()
+    expect(page.locator("#decisions li[data-order='5001']")).to_have_count(1)

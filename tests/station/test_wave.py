@@ -1,8 +1,10 @@
 """Waves: a pick list's cards in one PDF, in the list's order; and the card CLI around it."""
 
+import re
+
 import pytest
 
-from tests.station.conftest import as_packer
+from tests.station.conftest import as_packer, as_station, query_app
 from tests.support.pdf import page_text, pdf_pages
 from tests.support.webhooks import generic_body, standard_headers
 
@@ -15,39 +17,66 @@ def deliver(app, order_id, first_name, **fields):
                        headers=standard_headers(body)).status_code == 200
 
 
+def make_wave(client, **data):
+    """Send the wave form; return the result page and, if cards printed, their PDF."""
+    page = client.post("/station/wave", data=data)
+    html = page.get_data(as_text=True)
+    match = re.search(r'data-pdf-url="([^"]+)"', html)
+    pdf = client.get(match.group(1)) if match else None
+    return page, html, pdf
+
+
 def test_wave_of_a_pasted_pick_list_keeps_its_order(app):
     for order_id, name in (("8001", "Søren"), ("8002", "Jürgen"), ("8003", "Ingeborg")):
         deliver(app, order_id, name)
     client = as_packer(app)
-    response = client.post("/station/wave", data={"source": "list",
-                                                  "numbers": "#8003\n8001, 8002 8003"})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == "application/pdf"
-    assert response.headers["X-Wave-Count"] == "3"
-    document = pdf_pages(response.data)
+    page, html, pdf = make_wave(client, source="list", numbers="#8003\n8001, 8002 8003")
+    assert page.status_code == 200, html
+    assert "3 cards printed" in html
+    assert re.findall(r'<span class="order">(\d+)</span>', html) == ["8003", "8001", "8002"]
+    assert pdf.mimetype == "application/pdf" and pdf.headers["X-Wave-Count"] == "3"
+    document = pdf_pages(pdf.data)
     assert len(document) == 3
-    names = [next(n for n in ("Ingeborg", "Søren", "Jürgen") if n in page_text(response.data, i))
+    names = [next(n for n in ("Ingeborg", "Søren", "Jürgen") if n in page_text(pdf.data, i))
              for i in range(3)]
     assert names == ["Ingeborg", "Søren", "Jürgen"]
 
 
-def test_wave_of_everything_not_yet_packed(app):
+def test_wave_of_everything_not_yet_packed_asks_first(app):
     deliver(app, "8101", "Astrid")
     deliver(app, "8102", "Bo", status="cancelled")
     client = as_packer(app)
-    response = client.post("/station/wave", data={"source": "unpacked", "numbers": ""})
-    assert response.status_code == 200
     # 7001 from the fixture and 8101; the cancelled order is left out.
-    assert response.headers["X-Wave-Count"] == "2"
-    again = client.post("/station/wave", data={"source": "unpacked", "numbers": ""})
+    assert "2 orders are not packed yet" in client.get("/station/wave").get_data(as_text=True)
+    asked = client.post("/station/wave", data={"source": "unpacked", "numbers": ""})
+    assert asked.status_code == 422
+    assert "marks 2 orders packed" in asked.get_data(as_text=True)
+    assert query_app(app, "SELECT count(*) FROM shipments")[0][0] == 0
+    page, html, pdf = make_wave(client, source="unpacked", numbers="", confirm="y")
+    assert "2 cards printed" in html and pdf.headers["X-Wave-Count"] == "2"
+    again = client.post("/station/wave", data={"source": "unpacked", "confirm": "y"})
     assert again.status_code == 422
 
 
-def test_wave_names_what_it_cannot_find(app):
+def test_wave_prints_the_rest_and_says_what_it_skipped_and_why(app):
+    deliver(app, "8301", "Astrid", status="cancelled")
     client = as_packer(app)
-    response = client.post("/station/wave", data={"source": "list", "numbers": "7001 NOPE"})
-    assert response.status_code == 422
-    assert "NOPE" in response.get_data(as_text=True)
+    page, html, pdf = make_wave(client, source="list", numbers="7001 NOPE 8301")
+    assert page.status_code == 200
+    assert "1 card printed" in html
+    assert "NOPE</span>: unknown order" in html
+    assert "8301</span>: the order is cancelled" in html
+    assert pdf.headers["X-Wave-Count"] == "1"
+
+
+def test_a_wave_link_is_for_its_own_station_only(app):
+    client = as_packer(app)
+    page, html, pdf = make_wave(client, source="list", numbers="7001")
+    url = re.search(r'data-pdf-url="([^"]+)"', html).group(1)
+    assert client.get(url.replace(".pdf", "x.pdf")).status_code == 404
+    other = as_station(app, "Bord 9")
+    other.post("/station/badge", data={"badge": "B-1"})
+    assert other.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("language,expected", [("da", "Kære"), ("de", "Hallo")])
@@ -62,8 +91,8 @@ def test_greeting_set_overrides_the_default_text(app, tmp_path, language, expect
     custom.write_text("Hilsen fra {{ packer }} til {{ first_name }}: {{ item_count }} ting.")
     assert runner.invoke(args=["greeting", "set", "da", str(custom)]).exit_code == 0
     client = as_packer(app)
-    response = client.post("/station/wave", data={"source": "list", "numbers": "8201"})
-    text = "".join(page_text(response.data).split())
+    _, _, pdf = make_wave(client, source="list", numbers="8201")
+    text = "".join(page_text(pdf.data).split())
     assert "HilsenfraÅsetilSøren:2ting." in text
 
 

@@ -39,6 +39,7 @@ PPD_DIRS = [Path("/usr/share/ppd/cups-pdf"), Path("/usr/share/cups/model")]
 PROGRAMS = {
     "cupsd": "cups-daemon", "lp": "cups-client", "lpadmin": "cups-client",
     "lpstat": "cups-client", "cupsaccept": "cups-client", "cupsreject": "cups-client",
+    "cupsdisable": "cups-client", "cupsenable": "cups-client",
     "pdftocairo": "poppler-utils", "gs": "ghostscript",
 }
 
@@ -177,6 +178,14 @@ class CupsServer:
     def accept(self, name: str):
         """Make the queue take jobs again."""
         self._client("cupsaccept", name)
+
+    def disable(self, name: str):
+        """Stop the queue: it still accepts jobs, which then wait (a printer paused)."""
+        self._client("cupsdisable", "-r", "paused by the test", name)
+
+    def enable(self, name: str):
+        """Start the queue again."""
+        self._client("cupsenable", name)
 
     def wait_for_pdf(self, job: str, timeout: float = 30.0) -> bytes:
         """Wait until cups-pdf finished the job ("QUEUE-7") and return the PDF it wrote."""
