@@ -56,13 +56,13 @@ def test_an_undrawable_packer_name_gives_neutral_wording(name):
 
 
 def test_the_default_texts_read_well_without_a_packer_name(app):
-    from greetings.cards.service import default_template, render_greeting
+    from greetings.cards.greeting_texts import default_template, render_greeting
 
     with app.app_context():
         for lang, start in (("de", "Ich habe"), ("en", "I packed"), ("da", "Jeg har pakket"),
                             ("sv", "Jag packade"), ("nb", "Jeg pakket")):
-            text = render_greeting(default_template(lang), packer="", first_name="", brand="B",
-                                   order_number="1", item_count=2)
+            text = render_greeting(default_template(lang), dict(
+                packer="", first_name="", brand="B", order_number="1", item_count=2))
             assert start in text and "  " not in text and " ," not in text
 
 
