@@ -136,7 +136,7 @@ def test_the_packer_sees_their_week_and_their_best_of_at_the_station(app, answer
     station = signed_in(app)
     assert station.post("/station/setup", data={
         "name": "Bord 1", "profile": "a6", "print_mode": "browser",
-        "idle_minutes": "10"}).status_code == 302
+        "idle_minutes": "10", "join": "y"}).status_code == 302  # Bord 1 exists: join it
     station.post("/staff/logout")
     assert station.get("/station/me").status_code == 302  # nobody signed in yet
     station.post("/station/badge", data={"badge": "B-Åse"})
