@@ -115,7 +115,8 @@ def as_station(app, name="Bord 1"):
     client = app.test_client()
     client.post("/staff/login", data={"email": MANAGER[0], "password": MANAGER[1]})
     response = client.post("/station/setup", data={
-        "name": name, "profile": "a6", "print_mode": "browser", "idle_minutes": "10"})
+        "name": name, "profile": "a6", "print_mode": "browser", "idle_minutes": "10",
+        "join": "y"})  # the station may exist from an earlier call on the same app
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 
