@@ -86,7 +86,7 @@ def test_greeting_set_overrides_the_default_text(app, tmp_path, language, expect
     broken = tmp_path / "broken.txt"
     broken.write_text("{{ packer.__class__.__mro__ }} {% if %}")
     result = runner.invoke(args=["greeting", "set", "da", str(broken)])
-    assert result.exit_code != 0 and "does not render" in result.output
+    assert result.exit_code != 0 and "was not saved" in result.output
     custom = tmp_path / "custom.txt"
     custom.write_text("Hilsen fra {{ packer }} til {{ first_name }}: {{ item_count }} ting.")
     assert runner.invoke(args=["greeting", "set", "da", str(custom)]).exit_code == 0
