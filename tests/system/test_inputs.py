@@ -46,8 +46,15 @@ def test_every_int_route_answers_404_to_an_id_past_the_database(any_app, bearer)
     rules = list(int_rules(any_app))
     assert len(rules) >= 4  # the API's and the station's cards, the admin's hide/show
     client = any_app.test_client()
+    # Where one path has a GET page and a POST form as two rules, Werkzeug answers the
+    # POST of an id past the database 405 (the GET rule matched the path); the page's
+    # GET answers 404, and that is the one asked here.
+    methods = {}
+    for rule, _ in rules:
+        methods.setdefault(rule.rule, set()).update(rule.methods)
     for rule, names in rules:
-        method = "GET" if "GET" in rule.methods else "POST"
+        method = next(m for m in ("GET", "POST", "PATCH", "PUT", "DELETE")
+                      if m in methods[rule.rule])
         for huge in HUGE_IDS:
             path = rule.rule
             for name in names:
