@@ -213,7 +213,8 @@ def _height(node, named) -> int | None:
 
 @pytest.mark.parametrize(("relative", "text", "bad"), [
     ("tests/support/webhooks.py",
-     'FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"\n', True),
+     'FIXTURES = Path(__file__).resolve().parents[2].parent / "elsewhere" / "fixtures"\n',
+     True),
     ("tests/support/webhooks.py",
      'FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "erp"\n', False),
     ("bench/x.py", 'ROOT = Path(__file__).resolve().parents[1]\nOTHER = ROOT.parent / "x"\n',
