@@ -413,7 +413,7 @@ def bench_api(server: GunicornServer, numbers: list[str], count: int, workdir: P
     pack.note = f"{measured.rate / ceiling:.0%} of /healthz" if ceiling else ""
     rows.append(pack)
 
-    ids = [row[0] for row in query(server, "SELECT id FROM shipments WHERE station IS NULL")]
+    ids = [row[0] for row in query(server, "SELECT id FROM shipments WHERE station_id IS NULL")]
     headers = {"Authorization": f"Bearer {token}"}
     pdf_requests = [Request("GET", f"/api/v1/shipments/{ids[k % len(ids)]}/insert.pdf",
                             headers) for k in range(max(CLIENTS * 10, count // 4))]
