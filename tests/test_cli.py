@@ -18,11 +18,12 @@ def test_init_db_and_demo_twice(app, runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "manager@example.com" in first.output and "gr_" in first.output
+    assert "admin@example.com" in first.output
     before = counts(app)
     assert runner.invoke(args=["init-db"]).exit_code == 0
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
-    assert counts(app) == before == [6, 2, 3, 1]
+    assert counts(app) == before == [6, 2, 3, 2]  # a manager and an admin
     assert "gr_" not in second.output  # the demo token is shown once
 
 

@@ -16,6 +16,7 @@ from ..intake.payloads import ItemIn, OrderIn
 from ..intake.store import DuplicateDelivery, upsert_order
 from ..models import ApiToken, Integration, IntegrationKind, utcnow
 from .demo_people import (
+    DEMO_ADMIN,
     DEMO_MANAGER,
     DEMO_PACKERS,
     ensure_demo_packers,
@@ -92,6 +93,8 @@ def _print_welcome(token, first_feedback_url):
     click.echo(f"  Orders:       {len(DEMO_ORDERS)} demo orders, numbers "
                f"{DEMO_ORDERS[0][0]}-{DEMO_ORDERS[-1][0]}")
     click.echo(f"  Manager:      {base}/staff/login   {DEMO_MANAGER[0]} / {DEMO_MANAGER[1]}")
+    click.echo(f"  Admin:        {base}/staff/login   {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}"
+               "   (integrations, API tokens, outbound endpoints, staff users)")
     click.echo(f"  Station:      {base}/station/   (a manager sets the computer up once)")
     for full_name, display_name, badge, pin, *_ in DEMO_PACKERS:
         click.echo(f"  Packer:       {display_name} ({full_name}), badge {badge}, PIN {pin}")

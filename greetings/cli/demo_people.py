@@ -21,6 +21,8 @@ DEMO_PACKERS = [
     ("Søren Holm", "Søren", "DEMO-SOREN", "2222", {}, False),
 ]
 DEMO_MANAGER = ("manager@example.com", "demo-manager-1")
+# Integrations, API tokens, outbound endpoints and staff users are the admin's pages.
+DEMO_ADMIN = ("admin@example.com", "demo-admin-1")
 DEMO_STATION = "Demo station"
 
 
@@ -55,10 +57,11 @@ def ensure_demo_packers() -> list[Packer]:
 
 
 def ensure_demo_staff() -> None:
-    """Create the demo manager login and a demo station once."""
-    email, password = DEMO_MANAGER
-    if db.session.execute(select(User).where(User.email == email)).scalar_one_or_none() is None:
-        create_user(email, password, Role.MANAGER)
+    """Create the demo manager and admin logins and a demo station once."""
+    for (email, password), role in ((DEMO_MANAGER, Role.MANAGER), (DEMO_ADMIN, Role.ADMIN)):
+        if db.session.execute(
+                select(User).where(User.email == email)).scalar_one_or_none() is None:
+            create_user(email, password, role)
     if db.session.execute(
             select(Station).where(Station.name == DEMO_STATION)).scalar_one_or_none() is None:
         db.session.add(Station(name=DEMO_STATION, site=site_named("Demo warehouse")))

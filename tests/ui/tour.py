@@ -16,7 +16,7 @@ from tests.support.browser import PRINT_STUB
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGER = ("manager@example.com", "demo-manager-1")  # greetings/cli/demo_people.py
-ADMIN = ("admin@example.com", "admin-password-1")
+ADMIN = ("admin@example.com", "demo-admin-1")  # greetings/cli/demo_people.py
 DESK = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,
          "is_mobile": True, "has_touch": True}
@@ -31,9 +31,8 @@ class World:
 
 
 def build_world(server) -> World:
-    """Load the demo, add an admin, and pack three demo orders through the API."""
+    """Load the demo (with its manager and admin) and pack three demo orders by the API."""
     server.cli("demo")
-    server.cli("user", "add", ADMIN[0], "--role", "admin", "--password", ADMIN[1])
     token = server.cli("token", "add", "tour").strip()
     urls = {}
     # 1001 was packed by the demo (by Åse): packing it again answers its card.
