@@ -32,23 +32,10 @@ from ..extensions import db
 from ..staff.roles import Role, role_required
 from ..text import LANGUAGES
 from .routes import bp
+from .uploads import rejection_message
 
 # Room for the form's other fields and the multipart framing around a 10 MB file.
 UPLOAD_BODY_MAX = MAX_BYTES + 256 * 1024
-# Why a logo was refused, by the renderer's reason code, in the page's language.
-LOGO_REASONS = {
-    "empty": _l("The logo file is empty."),
-    "too-large": _l("The logo file is larger than 10 MB. Please send a smaller one."),
-    "not-png-or-jpeg": _l("The logo must be a PNG or JPEG image (SVG, GIF, WebP, HEIC and "
-                          "PDF are not accepted)."),
-    "too-many-pixels": _l("The logo image has too many pixels. Please send a smaller image."),
-    "aspect-ratio": _l("The logo image is too long and thin. Please crop it closer."),
-    "too-small": _l("The logo image is too small to print."),
-    "unreadable": _l("The logo file is damaged or incomplete. Please save it again as PNG "
-                     "or JPEG."),
-    "animated": _l("The logo is animated; please upload a still PNG or JPEG."),
-    "blank": _l("The logo image is blank: every pixel is transparent."),
-}
 # The renderer's themes by name, in the page's language; a theme added to the renderer
 # shows with its own (English) label until it is named here.
 THEME_LABELS = {"warm": _l("Warm: a serif salutation, the signature right under the text"),
@@ -142,8 +129,7 @@ def _save(form: BrandForm) -> bool:
         try:
             save_logo(raw, user_id)
         except ImageRejected as error:
-            form.logo.errors.append(str(LOGO_REASONS.get(error.reason, LOGO_REASONS[
-                "unreadable"])))
+            form.logo.errors.append(rejection_message(error))
             return False
     return True
 

@@ -41,6 +41,8 @@ def rejection_message(rejection: ImageRejected) -> str:
     if reason == "animated":
         return _("The %(what)s image is animated; please upload a still PNG or JPEG.",
                  **values)
+    if reason == "blank" and values.get("what") == _("logo"):
+        return _("The logo image is blank: every pixel is transparent.")
     if reason in ("blank", "no-ink"):
         return _("No signature found in the image: it looks blank. Please sign in dark ink "
                  "on plain paper, or draw it again.")
