@@ -9,8 +9,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
-    # The station prints a card from a hidden frame of our own.
-    "frame-src 'self'",
+    # The station prints a card from a hidden frame of our own (a blob: address when the
+    # card came with the scan's answer).
+    "frame-src 'self' blob:",
     "frame-ancestors 'self'",
     "form-action 'self'",
     "base-uri 'none'",

@@ -46,6 +46,20 @@
     if (!busy) { field.focus({ preventScroll: true }); }
   }
 
+  // A card that came with the scan's answer (base64) is shown from memory, saving the
+  // round trip of asking for it; otherwise from its address.
+  function cardSource(answer) {
+    if (!answer.pdf) { return answer.pdf_url; }
+    var text = atob(answer.pdf), bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i += 1) { bytes[i] = text.charCodeAt(i); }
+    return URL.createObjectURL(new Blob([bytes], { type: "application/pdf" }));
+  }
+
+  function dropFrame(frame) {
+    if (frame.src.indexOf("blob:") === 0) { URL.revokeObjectURL(frame.src); }
+    frame.remove();
+  }
+
   // Loads a card into a fresh frame that can never take the focus (inert, tabindex -1),
   // prints it, and resolves once it printed or after a wait (a viewer that never loads
   // must not stop the queue).
@@ -77,9 +91,10 @@
       frame.addEventListener("load", finish);
       setTimeout(finish, 8000);
       frame.src = url;
+      window.greetingsFrameSet = performance.now();
       document.body.appendChild(frame);
       // Earlier frames go once the next card is on its way (their print call is done).
-      old.forEach(function (previous) { previous.remove(); });
+      old.forEach(dropFrame);
     });
   }
 
@@ -90,6 +105,9 @@
     var decisions = document.getElementById("decisions");
     var reprintButton = document.getElementById("reprint-last");
     var buffer = "", queue = [], busy = false, handled = 0;
+    // Cards print one after another, in scan order, while the next scans are already
+    // being sent: a burst need not wait for each viewer before asking for the next card.
+    var printing = Promise.resolve();
     var words = station.dataset;
 
     function counts() {
@@ -229,9 +247,11 @@
         reprintButton.dataset.url = "/station/cards/" + answer.card_id + "/print";
         reprintButton.disabled = false;
         if (answer.job) { follow(answer); }
-        if (station.dataset.printMode === "browser") { return printPdf(answer.pdf_url); }
+        if (station.dataset.printMode === "browser") {
+          var source = cardSource(answer);
+          printing = printing.then(function () { return printPdf(source); });
+        }
       }
-      return null;
     }
 
     // Follows a CUPS job to its end; a stuck or failed one becomes a question.

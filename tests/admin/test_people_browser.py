@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from greetings.extensions import db
 from greetings.staff.service import create_user
 from tests.conftest import make_app, make_integrations
-from tests.station.conftest import post_order, query, scan
+from tests.station.conftest import post_order, query, scan_printing
 from tests.support.browser import PRINT_STUB
 from tests.support.pdf import decode_qr, raster
 
@@ -127,10 +127,8 @@ def test_a_new_manager_gets_a_packer_printing_with_a_drawn_signature(browser, wo
     page.locator("details.tile[open]").get_by_role("button", name="OK").click()
     page.wait_for_selector("#code")
     assert page.locator("#packer-name").inner_text() == "Maja"
-    with page.expect_response(re.compile(r"/insert\.pdf$")) as answer:
-        result = scan(page, "7001")
+    result, pdf = scan_printing(page, "7001")
     assert "result-printed" in result.get_attribute("class")
-    pdf = page.request.get(answer.value.url).body()
     station.close()
 
     # The card carries one image, the drawn signature as stored, and a QR that scans.

@@ -1,7 +1,10 @@
 """A live station world: gunicorn on SQLite with a manager, a packer and some orders."""
 
+import base64
 import http.client
 import json
+import re
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import expect
@@ -84,6 +87,29 @@ def scan(page, code):
     # wait_for_function would need eval, which the page's CSP forbids.
     expect(result).to_have_attribute("data-seq", str(seen + 1))
     return result
+
+
+def scan_printing(page, code, action=None):
+    """Scan (or, with `action`, press that button) and return the result box and the card.
+
+    A browser station's card comes inside the scan's answer (base64), not from a second
+    request; its address still serves it to a person's link (and to the page without
+    JavaScript).
+    """
+    with page.expect_response(re.compile(r"/station/(scan|cards/\d+/print)$")) as answered:
+        if action is None:
+            result = scan(page, code)
+        else:
+            action()
+            result = page.locator("#result.result-printed")
+            result.wait_for()
+    answer = answered.value.json()
+    assert answer["result"] == "printed", answer
+    pdf = base64.b64decode(answer["pdf"])
+    assert pdf.startswith(b"%PDF")
+    served = page.request.get(urljoin(answered.value.url, answer["pdf_url"]))
+    assert served.headers["content-type"] == "application/pdf"
+    return result, pdf
 
 
 # --- the same world in the Flask test client, CSRF off, for fast route tests -----

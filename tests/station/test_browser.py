@@ -1,6 +1,5 @@
 """The station in Debian's Chromium: set up, badge, scan, print, errors, idle, PIN lockout."""
 
-import re
 
 from playwright.sync_api import expect
 
@@ -8,6 +7,7 @@ from tests.station.conftest import (
     BADGE,
     query,
     scan,
+    scan_printing,
     set_up_station,
     sign_in_by_badge,
 )
@@ -26,12 +26,8 @@ def test_manager_sets_up_a_station_and_a_packer_prints_a_card(page, world):
     assert page.locator("#packer-name").inner_text() == "Åse"
     assert_focus_in_scan_field(page)
 
-    with page.expect_response(re.compile(r"/insert\.pdf$")) as pdf_response:
-        result = scan(page, "#5001")
+    result, pdf = scan_printing(page, "#5001")
     assert "result-printed" in result.get_attribute("class")
-    assert pdf_response.value.headers["content-type"] == "application/pdf"
-    # Chromium hands a framed PDF to its viewer; fetch the same URL with the page's cookies.
-    pdf = page.request.get(pdf_response.value.url).body()
     assert "Søren" in page_text(pdf)
     (token,) = query(world, "SELECT token FROM cards")[0]
     expected = f"{world.base_url}/f/{token}"
@@ -63,9 +59,7 @@ def test_order_packed_by_someone_else_offers_reprint_or_repack(page, world):
     result = scan(page, "5001")
     assert "result-other_packer" in result.get_attribute("class")
     assert "Bo" in result.inner_text()
-    with page.expect_response(re.compile(r"/insert\.pdf$")):
-        page.get_by_role("button", name="Repack as me").click()
-    page.wait_for_selector("#result.result-printed")
+    scan_printing(page, None, page.get_by_role("button", name="Repack as me").click)
     assert query(world, "SELECT p.display_name FROM shipments s JOIN packers p "
                         "ON p.id = s.packer_id")[0][0] == "Åse"
 
