@@ -21,8 +21,9 @@ One run starts the real app under gunicorn with 2 sync workers on a fresh SQLite
    scan's POST (its answer carries the card's PDF, base64), the page until the card's
    blob: frame is set, and the viewer until the frame's load event (a station whose answer
    has no PDF asks for it with a GET, then split out too). The same scan is then timed
-   from a plain HTTP client with the station's cookies, to tell the browser's share from the server's. The page's CSP
-   forbids eval, so the waiting is done with page.evaluate (CDP), never wait_for_function.
+   from a plain HTTP client with the station's cookies, to tell the browser's share from
+   the server's. The page's CSP forbids eval, so the waiting is done with page.evaluate
+   (CDP), never wait_for_function.
 2. `POST /api/v1/pack` from 8 concurrent clients (wrk replaying pre-built requests from a
    Lua script, as bench/intake.py does; a Python client without wrk), Bearer token from
    `token add`: 80 % packs of new orders, 20 % re-sends of an order packed earlier (half of

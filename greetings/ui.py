@@ -13,10 +13,12 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import Blueprint, abort, current_app, g, make_response, request, url_for
+from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from .cards.brand import DEFAULT_ACCENT, page_logo
 from .cards.brand import current_brand as brand_settings
+from .staff.roles import may, required_role
 
 bp = Blueprint("ui", __name__)
 
@@ -147,9 +149,12 @@ def brand_css_url() -> str:
     return url_for("ui.brand_css", v=_version(brand_stylesheet(current_brand())))
 
 
-def url_if_exists(endpoint: str, **values) -> str | None:
-    """Return the URL of an endpoint, or None while no such page exists."""
-    if endpoint not in current_app.view_functions:
+def url_if_allowed(endpoint: str, **values) -> str | None:
+    """Return the URL of a page the signed-in person may open, or None (no such page, or
+    one their role does not reach: a manager's tile is not a link to an admin's page)."""
+    view = current_app.view_functions.get(endpoint)
+    role = required_role(view)
+    if view is None or (role is not None and not may(current_user, role)):
         return None
     try:
         return url_for(endpoint, **values)
@@ -184,4 +189,4 @@ def language_links(endpoint: str | None = None, **values) -> list[tuple[str, str
 def template_helpers():
     """Give every template the brand and the helpers of the components."""
     return {"brand": current_brand(), "brand_css_url": brand_css_url,
-            "url_if_exists": url_if_exists, "language_links": language_links}
+            "url_if_allowed": url_if_allowed, "language_links": language_links}

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Card, Delivery, Feedback, Packer, Shipment, Station, utcnow
+from ..intake.manage import open_parked_count
+from ..models import Card, Feedback, Packer, Shipment, Station, utcnow
 
 LATEST_ANSWERS = 5
 
@@ -52,7 +53,7 @@ def overview(now: datetime | None = None) -> dict:
         "average_week": float(average) if average is not None else None,
         "comments_week": _count(select(func.count(Feedback.id)).where(
             Feedback.created_at >= period.week, Feedback.comment.is_not(None))),
-        "parked": _count(select(func.count(Delivery.id)).where(Delivery.outcome == "parked")),
+        "parked": open_parked_count(),
         "active_packers": _count(select(func.count(Packer.id)).where(Packer.active.is_(True))),
         "latest": latest_answers(),
         "stations": stations_today(period.today),

@@ -135,6 +135,12 @@ def _open_parked():
                                   Delivery.id.not_in(solved))
 
 
+def open_parked_count() -> int:
+    """Count the parked deliveries still waiting to be applied again."""
+    return db.session.execute(
+        select(func.count()).select_from(_open_parked().subquery())).scalar_one()
+
+
 def delivery_query(integration_id: int | None = None, outcome: str | None = None,
                    since: datetime | None = None):
     """Return the delivery log's query, newest first, with the page's filters."""

@@ -7,7 +7,7 @@ import pytest
 from greetings.admin.nav import NAV, NavItem, visible_nav
 from greetings.admin.overview import current_period, overview
 from greetings.extensions import db
-from greetings.models import Card, Delivery, Shipment
+from greetings.models import Card, Delivery, ParkedApplication, Shipment
 from greetings.staff.service import create_user
 from tests.conftest import make_app
 from tests.feedback.conftest import make_shipment, post_answer
@@ -52,7 +52,12 @@ def test_overview_counts_parcels_answers_and_parked_deliveries(app):
         old = db.session.execute(db.select(Shipment).join(Card).where(
             Card.token == tokens[2])).scalar_one()
         old.packed_at = datetime(2020, 1, 1)
-        db.session.add(Delivery(slug="shop", status_code=202, outcome="parked"))
+        waiting = Delivery(slug="shop", status_code=202, outcome="parked", parked_body="{}")
+        solved = Delivery(slug="shop", status_code=202, outcome="parked", parked_body="{}")
+        db.session.add_all([waiting, solved])
+        db.session.flush()
+        # Applied again successfully: no longer waiting, so not counted.
+        db.session.add(ParkedApplication(delivery_id=solved.id, outcome="created"))
         db.session.commit()
     with app.test_request_context():
         numbers = overview()
@@ -63,6 +68,10 @@ def test_overview_counts_parcels_answers_and_parked_deliveries(app):
     html = signed_in(app).get("/admin/?lang=en").get_data(as_text=True)
     assert "Parcels packed today" in html and "3.5 ★" in html and "Lovely" in html
     assert 'href="/admin/feedback"' in html
+    # The parked tile leads to the parked payloads, an admin's page: no link for a manager.
+    assert 'href="/admin/parked"' not in html
+    admin = signed_in(app, "admin@example.com").get("/admin/?lang=en").get_data(as_text=True)
+    assert 'href="/admin/parked"' in admin
 
 
 def test_an_empty_deployment_shows_empty_states(app):
