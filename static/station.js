@@ -87,14 +87,16 @@
         }
         keepFocus();
         resolve();
+        // Earlier frames go once this card is printed, when the page is idle: taking a
+        // PDF viewer down costs the page tens of milliseconds, which must not fall between
+        // a scan and its card.
+        (window.requestIdleCallback || setTimeout)(function () { old.forEach(dropFrame); });
       }
       frame.addEventListener("load", finish);
       setTimeout(finish, 8000);
       frame.src = url;
       window.greetingsFrameSet = performance.now();
       document.body.appendChild(frame);
-      // Earlier frames go once the next card is on its way (their print call is done).
-      old.forEach(dropFrame);
     });
   }
 
