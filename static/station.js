@@ -128,7 +128,9 @@
       message.className = "result-message";
       message.textContent = answer.message || answer.detail || answer.title || "";
       box.appendChild(message);
-      if (answer.job) { box.dataset.job = answer.job; }
+      // Only the job of the parcel shown may update this box: a late "printed" of the
+      // one before must not cover a failure shown since.
+      if (answer.job) { box.dataset.job = answer.job; } else { delete box.dataset.job; }
       beep(answer.result);
     }
 
