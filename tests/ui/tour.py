@@ -265,4 +265,3 @@ def start_server(instance: Path):
     # The set-up tour adds an outbound endpoint on this machine (nothing is sent to it).
     server.env["GREETINGS_OUTBOUND_ALLOW_PRIVATE"] = "1"
     return server.start()
-
