@@ -14,6 +14,7 @@ from greetings.extensions import db
 from greetings.intake.integrations import add_integration
 from tests.support.browser import PRINT_STUB
 from tests.support.servers import PostgresServer, RedisServer, postgres_bindir
+from tests.support.templates import migrated_copy, postgres_copy
 from tests.support.webhooks import SHOPIFY_SECRET, STANDARD_SECRET, WOO_SECRET
 
 IN_CI = os.environ.get("CI") == "true"
@@ -59,7 +60,7 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'greetings.sqlite'}"
     server = request.getfixturevalue("postgres")
-    return server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    return postgres_copy(server, f"t_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture
@@ -69,13 +70,19 @@ def sqlite_url(tmp_path):
 
 
 def make_app(instance_path, database_url, **config):
-    """Build a migrated app on the given database."""
+    """Build a migrated app on the given database.
+
+    A new SQLite file, or a database from `postgres_copy`, is a copy of the session's
+    migrated template (tests/support/templates.py); any other database is migrated here.
+    """
+    migrated = migrated_copy(database_url)
     app = create_app({"TESTING": True, "PUBLIC_BASE_URL": "https://greet.test",
                       "INSTANCE_PATH": str(instance_path),
                       "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test",
                       **config})
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+    if not migrated:
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory)
     return app
 
 
@@ -163,13 +170,18 @@ def page(browser):
 @pytest.fixture
 def live_server(tmp_path):
     """The real app under gunicorn on a fresh SQLite file, for browser tests."""
+    server = start_live_server(tmp_path)
+    yield server
+    server.stop()
+
+
+def start_live_server(tmp_path, **extra_env):
+    """Start the app under gunicorn (two workers) on a new copy of the migrated database."""
     from tests.support.servers import GunicornServer
 
     instance = tmp_path / "live-instance"
     server = GunicornServer(instance, f"sqlite:///{instance / 'greetings.sqlite'}", workers=2,
-                            extra_env={"GREETINGS_SECRET_KEY": "live-test"})
+                            extra_env={"GREETINGS_SECRET_KEY": "live-test", **extra_env})
     # The QR codes must lead back to this very server.
     server.env["GREETINGS_PUBLIC_BASE_URL"] = server.base_url
-    server.start()
-    yield server
-    server.stop()
+    return server.start()

@@ -29,14 +29,14 @@ def signature_scan(path):
 
 def packed_card(server, tmp_path, order_id="1042", first_name="Søren", locale="da-DK"):
     """Post an order, add Åse, pack it through the API; return (card PDF, API token)."""
-    if "erp" not in server.cli("integration", "list"):
-        server.cli("integration", "add", "erp", "--kind", "standard", "--secret",
+    if "erp" not in server.cli_here("integration", "list"):
+        server.cli_here("integration", "add", "erp", "--kind", "standard", "--secret",
                    STANDARD_SECRET)
-        server.cli("packer", "add", "Åse Marie Nygaard", "--display-name", "Åse", "--badge",
+        server.cli_here("packer", "add", "Åse Marie Nygaard", "--display-name", "Åse", "--badge",
                    "B-001", "--signature", str(signature_scan(tmp_path / "sig.png")))
     body = generic_body(order_id, customer={"first_name": first_name, "locale": locale})
     assert http(server, "POST", "/webhooks/erp", body, standard_headers(body))[0] == 200
-    api_token = server.cli("token", "add", f"test-{order_id}").strip()
+    api_token = server.cli_here("token", "add", f"test-{order_id}").strip()
     auth = {"Authorization": f"Bearer {api_token}", "Content-Type": "application/json"}
     _, answer = http(server, "POST", "/api/v1/pack",
                      json.dumps({"order": order_id, "badge": "B-001"}).encode(), auth)

@@ -64,7 +64,7 @@ def test_from_card_to_thank_you(browser, live_server, card_url, javascript):
     # Nothing was asked of any other host.
     assert all(r.url.startswith(live_server.base_url) for r in page.loaded)
     context.close()
-    api_token = live_server.cli("token", "add", "crm").strip()
+    api_token = live_server.cli_here("token", "add", "crm").strip()
     _, body = http(live_server, "GET", "/api/v1/feedback",
                    headers={"Authorization": f"Bearer {api_token}"})
     [item] = json.loads(body)["feedback"]

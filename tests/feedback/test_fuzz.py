@@ -10,6 +10,7 @@ from greetings.extensions import db
 from greetings.models import Feedback
 from tests.conftest import make_app
 from tests.feedback.conftest import make_shipment
+from tests.support.templates import postgres_copy
 
 text = st.text(st.characters(codec="utf-8"), max_size=1200)
 ratings = st.one_of(st.sampled_from(["1", "3", "5", "0", "6", " 5 ", "5\x00"]), text)
@@ -23,7 +24,7 @@ def fuzz_app(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'fuzz.sqlite'}"
     else:
-        url = request.getfixturevalue("postgres").create_database(f"fuzz_{uuid.uuid4().hex[:12]}")
+        url = postgres_copy(request.getfixturevalue("postgres"), f"fuzz_{uuid.uuid4().hex[:12]}")
     app = make_app(tmp_path, url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
     yield app
     with app.app_context():

@@ -17,7 +17,7 @@ SENDERS = 20
 @pytest.fixture
 def server(tmp_path, db_url):
     server = GunicornServer(tmp_path / "instance", db_url, workers=4).start()
-    server.cli("integration", "add", "erp", "--kind", "standard", "--secret", STANDARD_SECRET)
+    server.cli_here("integration", "add", "erp", "--kind", "standard", "--secret", STANDARD_SECRET)
     yield server
     server.stop()
 

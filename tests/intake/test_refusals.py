@@ -90,7 +90,7 @@ def limited_server(tmp_path, redis_server):
                             workers=2, extra_env={
                                 "GREETINGS_REDIS_URL": redis_server.url,
                                 "GREETINGS_WEBHOOK_REFUSAL_RATELIMIT": "5 per minute"}).start()
-    server.cli("integration", "add", "erp", "--kind", "standard", "--secret", STANDARD_SECRET)
+    server.cli_here("integration", "add", "erp", "--kind", "standard", "--secret", STANDARD_SECRET)
     yield server
     server.stop()
 

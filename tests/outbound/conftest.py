@@ -11,6 +11,7 @@ from greetings.outbound import service
 from tests.conftest import make_app
 from tests.feedback.conftest import make_shipment
 from tests.support.receiver import Receiver
+from tests.support.templates import postgres_copy
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def backend(request, tmp_path):
         return {"url": f"sqlite:///{tmp_path / 'greetings.sqlite'}", "config": {}, "env": {}}
     postgres = request.getfixturevalue("postgres")
     redis = request.getfixturevalue("redis_server")
-    url = postgres.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    url = postgres_copy(postgres, f"t_{uuid.uuid4().hex[:12]}")
     queue = f"t{uuid.uuid4().hex[:10]}"
     return {"url": url, "config": {"REDIS_URL": redis.url, "JOBS_QUEUE_NAME": queue},
             "env": {"GREETINGS_REDIS_URL": redis.url, "GREETINGS_JOBS_QUEUE_NAME": queue}}

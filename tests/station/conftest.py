@@ -41,12 +41,12 @@ def query(server, sql, **params):
 @pytest.fixture
 def world(live_server):
     """Manager login, integration, a packer with badge and PIN, and three orders."""
-    live_server.cli("user", "add", MANAGER[0], "--role", "manager", "--password", MANAGER[1])
-    live_server.cli("integration", "add", "erp", "--kind", "standard", "--secret",
+    live_server.cli_here("user", "add", MANAGER[0], "--role", "manager", "--password", MANAGER[1])
+    live_server.cli_here("integration", "add", "erp", "--kind", "standard", "--secret",
                     STANDARD_SECRET)
-    live_server.cli("packer", "add", "Åse Marie Nygaard", "--display-name", "Åse",
+    live_server.cli_here("packer", "add", "Åse Marie Nygaard", "--display-name", "Åse",
                     "--badge", BADGE, "--pin", PIN)
-    live_server.cli("packer", "add", "Bo Berg", "--display-name", "Bo", "--badge", "BADGE-7")
+    live_server.cli_here("packer", "add", "Bo Berg", "--display-name", "Bo", "--badge", "BADGE-7")
     post_order(live_server, "5001", customer={"first_name": "Søren", "locale": "da-DK"})
     post_order(live_server, "5002", customer={"first_name": "Jürgen", "locale": "de"})
     post_order(live_server, "5003", status="cancelled")

@@ -11,11 +11,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import need
+from tests.conftest import need, start_live_server
 from tests.station.conftest import post_order, query, scan, set_up_station, sign_in_by_badge
 from tests.support import cups as cups_support
 from tests.support.pdf import decode_qr, page_text, pdf_pages, raster
-from tests.support.servers import GunicornServer
 
 MM_PER_PT = 25.4 / 72
 SIZES_MM = {"a6": (105.0, 148.0), "thermal4x6": (101.6, 152.4)}
@@ -33,12 +32,7 @@ def cups():
 @pytest.fixture
 def live_server(tmp_path, cups):
     """The live app (as in tests/conftest.py), told to print through our cupsd."""
-    instance = tmp_path / "live-instance"
-    server = GunicornServer(instance, f"sqlite:///{instance / 'greetings.sqlite'}", workers=2,
-                            extra_env={"GREETINGS_SECRET_KEY": "live-test",
-                                       "GREETINGS_CUPS_SERVER": cups.address})
-    server.env["GREETINGS_PUBLIC_BASE_URL"] = server.base_url
-    server.start()
+    server = start_live_server(tmp_path, GREETINGS_CUPS_SERVER=cups.address)
     yield server
     server.stop()
 

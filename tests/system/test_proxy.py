@@ -30,8 +30,8 @@ def stack(tmp_path_factory):
     env = {"GREETINGS_SECRET_KEY": "proxy-test", "GREETINGS_PROXY_COUNT": "1"}
     first = GunicornServer(base / "a", url, workers=1, extra_env=env).start()
     second = GunicornServer(base / "b", url, workers=1, extra_env=env).start(migrate=False)
-    first.cli("integration", "add", "erp", "--kind", "standard", "--secret",
-              "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    first.cli_here("integration", "add", "erp", "--kind", "standard", "--secret",
+                   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     nginx = NginxServer([first.port, second.port], client_timeout=f"{CLIENT_TIMEOUT}s").start()
     yield nginx, [first, second]
     nginx.stop()

@@ -32,8 +32,8 @@ class World:
 
 def build_world(server) -> World:
     """Load the demo (with its manager and admin) and pack three demo orders by the API."""
-    server.cli("demo")
-    token = server.cli("token", "add", "tour").strip()
+    server.cli_here("demo")
+    token = server.cli_here("token", "add", "tour").strip()
     urls = {}
     # 1001 was packed by the demo (by Åse): packing it again answers its card.
     for number, badge in (("1001", "DEMO-ASE"), ("1004", "DEMO-SOREN"), ("1005", "DEMO-ASE")):
@@ -265,4 +265,3 @@ def start_server(instance: Path):
     # The set-up tour adds an outbound endpoint on this machine (nothing is sent to it).
     server.env["GREETINGS_OUTBOUND_ALLOW_PRIVATE"] = "1"
     return server.start()
-
