@@ -99,3 +99,6 @@ class InsightRefresh(Base):
 # The index the answer lists (worklist, digest, CSV) need on feedback; declared here so
 # the owner module stays as it is (see the migration of this module).
 Index("ix_feedback_created_at", Feedback.created_at)
+# The worklist: flagged answers newest first, a range of this small partial index.
+Index("ix_feedback_attention_created", Feedback.created_at, Feedback.id,
+      postgresql_where=Feedback.attention, sqlite_where=Feedback.attention)

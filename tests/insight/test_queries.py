@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from greetings.extensions import db
-from greetings.insight import answers, queries
+from greetings.insight import answers, attention, queries
 from greetings.insight.service import Period
 from greetings.models import Site
 from tests.insight.conftest import at, make_packer, make_parcel, make_world
@@ -86,9 +86,11 @@ def test_filters_narrow_by_site_language_and_packer(world):
 def test_worklist_takes_low_ratings_and_worrying_words(world):
     app, _ase, _bo = world
     with app.app_context():
-        low = db.session.execute(answers.worklist(scope(), ["damaged"])).scalars().all()
-        by_word = db.session.execute(
-            answers.worklist(scope(), ["lovely"])).scalars().all()
+        low = db.session.execute(answers.worklist(scope())).scalars().all()
+        app.config["INSIGHT_ATTENTION_WORDS"] = ["lovely"]
+        attention.refresh()  # new words: every answer is flagged again
+        db.session.commit()
+        by_word = db.session.execute(answers.worklist(scope())).scalars().all()
     assert [item.comment for item in low] == ["Box damaged"]
     assert sorted(item.comment for item in by_word) == ["Box damaged", "Lovely"]
 
