@@ -224,11 +224,19 @@ def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
         ("dashboard, 12 weeks, one language", "/admin/dashboard?lang=sv", manager),
         ("dashboard, 4 weeks", "/admin/dashboard?start={four}", manager),
         ("dashboard, 12 months", "/admin/dashboard?start={year}", manager),
+        ("dashboard, 12 months, one site", "/admin/dashboard?start={year}&site=3", manager),
+        ("dashboard, 12 months, one language", "/admin/dashboard?start={year}&lang=de",
+         manager),
         ("worklist, open, 12 weeks", "/admin/worklist", manager),
-        ("worklist, 12 months", "/admin/worklist?start={year}&status=all", manager),
+        ("worklist, open, 12 months", "/admin/worklist?start={year}", manager),
+        ("worklist, all, 12 months", "/admin/worklist?start={year}&status=all", manager),
+        ("worklist, 12 months, one site, page 20",
+         "/admin/worklist?start={year}&site=2&status=all&page=20", manager),
         ("moderation (feedback) page", "/admin/feedback", manager),
         ("weekly digest page", "/admin/digest", manager),
         ("packer's own page at the station", "/station/me", station),
+        ("CSV export, 4 weeks", "/admin/dashboard.csv?start={four}", manager),
+        ("CSV export, 12 months (all answers)", "/admin/dashboard.csv?start={year}", manager),
     ]
     from datetime import date, timedelta
     today = date.today()
@@ -236,9 +244,47 @@ def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
              "year": (today - timedelta(days=364)).isoformat()}
     results = []
     for label, path, client in pages:
-        times, size = timed(client, path.format(**dates), repeat)
-        results.append((label, times, size))
+        # A year of answers as CSV is a download of tens of MB, not a page: a few suffice.
+        times, size = timed(client, path.format(**dates),
+                            min(repeat, 3) if "CSV export, 12 months" in label else repeat)
+        plans = [] if "baseline" in label else statements(app, client, path.format(**dates))
+        results.append((label, times, size, plans))
     return results
+
+
+def statements(app, client, path: str) -> list[tuple[float, str, str]]:
+    """Request the page once more, catching its SELECTs, and EXPLAIN (ANALYZE, BUFFERS)
+    each with its own parameters; return (execution ms, SQL, plan), slowest first.
+
+    The sum is the database's share of the page; the rest of the page's time is the app
+    (Python, templates) and the round trips."""
+    from sqlalchemy import event
+
+    from greetings.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    caught = []
+
+    def catch(_connection, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            caught.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", catch)
+    try:
+        client.get(path).get_data()
+    finally:
+        event.remove(engine, "before_cursor_execute", catch)
+    plans = []
+    with engine.connect() as connection:
+        for statement, parameters in caught:
+            lines = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
+                                               parameters).scalars().all()
+            ms = next((float(line.split(":")[1].split()[0]) for line in lines
+                       if line.startswith("Execution Time")), 0.0)
+            plans.append((ms, statement, "\n".join(lines)))
+        connection.rollback()
+    return sorted(plans, key=lambda plan: -plan[0])
 
 
 def explain(url: str) -> list[tuple[str, str]]:
@@ -299,6 +345,8 @@ def main():
     parser.add_argument("--load-only", action="store_true",
                         help="load, keep the server and print its URL; measure nothing "
                              "(measure later with --url, so the lock is held in turns)")
+    parser.add_argument("--plans", action="store_true",
+                        help="print the slowest plan of every page, not only of slow ones")
     args = parser.parse_args()
     os.environ.setdefault("GREETINGS_LOG_LEVEL", "WARNING")
     server = None
@@ -315,13 +363,19 @@ def main():
                 return
         results = measure(url, args.repeat)
         print(f"\n{args.repeat} requests per page after one warm-up; goal p95 <= {GOAL_MS} ms\n")
-        print("| page | p50 ms | p95 ms | max ms | KB | goal met |")
-        print("|---|---|---|---|---|---|")
-        for label, times, size in results:
+        print("| page | p50 ms | p95 ms | max ms | KB | SELECTs | DB ms (EXPLAIN) | goal met |")
+        print("|---|---|---|---|---|---|---|---|")
+        for label, times, size, plans in results:
             met = "(baseline)" if "baseline" in label else (
                 "yes" if p95(times) <= GOAL_MS else "no")
             print(f"| {label} | {statistics.median(times):.1f} | {p95(times):.1f} | "
-                  f"{max(times):.1f} | {size / 1024:.1f} | {met} |")
+                  f"{max(times):.1f} | {size / 1024:.1f} | {len(plans)} | "
+                  f"{sum(plan[0] for plan in plans):.1f} | {met} |")
+        for label, times, _size, plans in results:
+            if plans and (p95(times) > GOAL_MS or args.plans):
+                ms, statement, plan = plans[0]
+                print(f"\n--- {label}: slowest SELECT {ms:.1f} ms of "
+                      f"{sum(p[0] for p in plans):.1f} ms\n{statement}\n{plan}")
         for label, plan in explain(url):
             print(f"\n{label}:\n{plan}")
     finally:

@@ -16,7 +16,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from ..extensions import db, hold_sqlite_write_lock
 from ..models import (
@@ -152,7 +166,10 @@ def per_packer(scope: Scope) -> list[tuple[Packer, Numbers]]:
     rows = db.session.execute(
         _scoped([InsightDay.packer_id, *_measures()], scope)
         .group_by(InsightDay.packer_id)).all()
-    numbers = {row[0]: _numbers(row[1:]) for row in rows}
+    return _by_packer({row[0]: _numbers(row[1:]) for row in rows})
+
+
+def _by_packer(numbers: dict[int, Numbers]) -> list[tuple[Packer, Numbers]]:
     packers = db.session.execute(
         select(Packer).where(Packer.id.in_(numbers))).scalars().all() if numbers else []
     return sorted(((packer, numbers[packer.id]) for packer in packers),
@@ -172,9 +189,13 @@ def per_station(scope: Scope) -> list[tuple[str, str | None, Numbers]]:
     rows = db.session.execute(
         _scoped([InsightDay.station_id, InsightDay.site_id, *_measures()], scope)
         .group_by(InsightDay.station_id, InsightDay.site_id)).all()
+    return _by_station([(station, site, _numbers(row)) for station, site, *row in rows])
+
+
+def _by_station(rows) -> list[tuple[str, str | None, Numbers]]:
     stations, sites = _names(Station), _names(Site)
-    result = [(stations.get(station, ""), sites.get(site), _numbers(row))
-              for station, site, *row in rows]
+    result = [(stations.get(station, ""), sites.get(site), numbers)
+              for station, site, numbers in rows]
     return sorted(result, key=lambda item: (item[1] or "", item[0]))
 
 
@@ -182,8 +203,12 @@ def per_site(scope: Scope) -> list[tuple[str | None, Numbers]]:
     """Return (site, numbers) per site (None: parcels packed without a site)."""
     rows = db.session.execute(
         _scoped([InsightDay.site_id, *_measures()], scope).group_by(InsightDay.site_id)).all()
+    return _by_site([(site, _numbers(row)) for site, *row in rows])
+
+
+def _by_site(rows) -> list[tuple[str | None, Numbers]]:
     sites = _names(Site)
-    result = [(sites.get(site), _numbers(row)) for site, *row in rows]
+    result = [(sites.get(site), numbers) for site, numbers in rows]
     return sorted(result, key=lambda item: (item[0] is None, item[0] or ""))
 
 
@@ -194,11 +219,71 @@ def per_week(scope: Scope) -> list[tuple[date, Numbers]]:
     """
     rows = db.session.execute(
         _scoped([InsightDay.day, *_measures()], scope).group_by(InsightDay.day)).all()
+    return _by_week(scope, [(day, _numbers(row)) for day, *row in rows])
+
+
+def _by_week(scope: Scope, days) -> list[tuple[date, Numbers]]:
     weeks = {monday: Numbers() for monday in week_starts(scope)}
-    for day, *row in rows:
+    for day, numbers in days:
         monday = day - timedelta(days=day.weekday())
-        weeks.setdefault(monday, Numbers()).add(_numbers(row))
+        weeks.setdefault(monday, Numbers()).add(numbers)
     return sorted(weeks.items())
+
+
+@dataclass
+class Overview:
+    """Everything the dashboard shows for one scope."""
+
+    totals: Numbers
+    weeks: list[tuple[date, Numbers]]
+    packers: list[tuple[Packer, Numbers]]
+    stations: list[tuple[str, str | None, Numbers]]
+    sites: list[tuple[str | None, Numbers]]
+
+
+_MEASURES = ("packed", "answered", "rating_sum", "r1", "r2", "r3", "r4", "r5")
+_DAY, _PACKER, _STATION, _SITE = range(4)
+
+
+def overview(scope: Scope) -> Overview:
+    """Return the dashboard's totals, weeks, packers, stations and sites from ONE read of
+    the roll-up.
+
+    The scope's rows are first summed per day, packer, station and site (languages
+    folded: ~15,000 rows for a year of 40 packers, a CTE the database materialises once),
+    and that is grouped four ways in the same statement; five reads of the roll-up cost
+    five scans of up to ~90,000 rows (EXPLAIN in docs/benchmarks.md). The totals are the
+    sum of the sites' rows (every row has one site, 0 for none).
+    """
+    day = InsightDay
+    keys = (day.day, day.packer_id, day.station_id, day.site_id)
+    part = (_scoped([*keys, *[func.sum(getattr(day, name)).label(name) for name in _MEASURES]],
+                    scope).group_by(*keys).cte("part"))
+    sums = [func.sum(part.c[name]) for name in _MEASURES]
+    none_day, none_id = cast(null(), Date), cast(null(), Integer)
+
+    def grouped(kind, *columns):
+        by = [column for column in columns if column is not none_day and column is not none_id]
+        return select(literal_column(str(kind)), *columns, *sums).group_by(*by)
+
+    rows = db.session.execute(union_all(
+        grouped(_DAY, part.c.day, none_id, none_id),
+        grouped(_PACKER, none_day, part.c.packer_id, none_id),
+        grouped(_STATION, none_day, part.c.station_id, part.c.site_id),
+        grouped(_SITE, none_day, part.c.site_id, none_id))).all()
+    found: dict[int, list] = {kind: [] for kind in range(4)}
+    for kind, when, first, second, *measures in rows:
+        found[int(kind)].append((when, first, second, _numbers(measures)))
+    totals = Numbers()
+    for *_keys, numbers in found[_SITE]:
+        totals.add(numbers)
+    return Overview(
+        totals=totals,
+        weeks=_by_week(scope, [(when, numbers) for when, _a, _b, numbers in found[_DAY]]),
+        packers=_by_packer({packer: numbers for _d, packer, _b, numbers in found[_PACKER]}),
+        stations=_by_station([(station, site, numbers)
+                              for _d, station, site, numbers in found[_STATION]]),
+        sites=_by_site([(site, numbers) for _d, site, _b, numbers in found[_SITE]]))
 
 
 def sites() -> list[tuple[int, str]]:

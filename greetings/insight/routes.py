@@ -94,11 +94,11 @@ def dashboard():
     """Show response rate, ratings and trends per packer, station, site and week."""
     _fresh()
     form, period, scope = _filters()
-    weeks = queries.per_week(scope)
+    seen = queries.overview(scope)
     return render_template(
-        "insight/dashboard.html", form=form, period=period, totals=queries.totals(scope),
-        weeks=weeks, chart=charts.response_chart(weeks), packers=queries.per_packer(scope),
-        stations=queries.per_station(scope), sites=queries.per_site(scope),
+        "insight/dashboard.html", form=form, period=period, totals=seen.totals,
+        weeks=seen.weeks, chart=charts.response_chart(seen.weeks), packers=seen.packers,
+        stations=seen.stations, sites=seen.sites,
         distribution_bar=charts.distribution_bar, filter_args=_filter_args(form), zone=_zone())
 
 

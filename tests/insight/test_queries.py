@@ -163,3 +163,23 @@ def test_an_answer_counts_for_the_packer_named_on_its_card(world):
     assert (packers[ase].packed, packers[ase].rating_sum) == (2, 5 + 2)
     assert packers[bo].packed == 3 and packers[bo].rating_sum == 4 + 3 + 4
     assert total.packed == 5 and total.answered == 4  # the shipment is answered once
+
+
+def test_the_overview_reads_what_the_single_questions_read(world):
+    app, ase, _bo = world
+    with app.app_context():
+        malmo = site_id("Malmö")
+        for narrow in ({}, {"site": malmo}, {"language": "da"}, {"packer_id": ase}):
+            single = scope(**narrow)
+            seen = queries.overview(single)
+            assert seen.totals == queries.totals(single)
+            assert seen.weeks == queries.per_week(single)
+            assert [(p.id, n) for p, n in seen.packers] == [
+                (p.id, n) for p, n in queries.per_packer(single)]
+            assert seen.stations == queries.per_station(single)
+            assert seen.sites == queries.per_site(single)
+    with app.app_context():
+        empty = queries.overview(Period(date(2020, 1, 6), date(2020, 1, 12)).scope(ZONE))
+    assert (empty.totals, empty.packers, empty.stations, empty.sites) == (
+        queries.Numbers(), [], [], [])
+    assert [n for _monday, n in empty.weeks] == [queries.Numbers()]
