@@ -27,16 +27,17 @@ from ..models import (
 from .queries import Scope, language_match
 
 
-def _answered(scope: Scope, cards: bool = False):
+def _answered(scope: Scope, cards: bool = False, shipments: bool = False):
     """Answers given in [start, end) through cards of the scope's site/language/packer.
 
-    Card and shipment are joined only when a filter (or `cards`) needs them: every answer
-    has both, so the joins never drop a row, but over a year they cost a join per answer.
+    Card and shipment are joined only when a filter (or the caller's columns) needs them:
+    every answer has both, so the joins never drop a row, but over a year they cost a
+    join per answer.
     """
     query = select(Feedback).where(Feedback.created_at >= scope.start,
                                    Feedback.created_at < scope.end)
-    shipments = cards or scope.site is not None or scope.language is not None
-    if shipments or scope.packer_id is not None:
+    shipments = shipments or scope.site is not None or scope.language is not None
+    if shipments or cards or scope.packer_id is not None:
         query = query.join(Card, Card.id == Feedback.card_id)
     if shipments:
         query = query.join(Shipment, Shipment.id == Card.shipment_id)
@@ -57,7 +58,8 @@ def worklist(scope: Scope, status: str | None = None):
 
     `status` narrows to one follow-up status; an answer nobody followed up yet is open.
     """
-    query = (_answered(scope).where(Feedback.attention.is_(True))
+    # The bare column (not IS TRUE): the form the partial index's WHERE matches.
+    query = (_answered(scope).where(Feedback.attention)
              .options(joinedload(Feedback.card).joinedload(Card.shipment)
                       .joinedload(Shipment.order),
                       joinedload(Feedback.card).joinedload(Card.packer)))
@@ -101,7 +103,7 @@ class ExportRow:
 
 def export_rows(scope: Scope, chunk: int = 1000) -> Iterator[ExportRow]:
     """Yield every answer in the scope, oldest first, a chunk at a time."""
-    query = (_answered(scope, cards=True)
+    query = (_answered(scope, shipments=True)
              .with_only_columns(Feedback.created_at, Order.number, Packer.display_name,
                                 Station.name, Site.name, Feedback.language,
                                 Feedback.rating, Feedback.comment, Feedback.hidden_at,
@@ -140,12 +142,17 @@ def best_comments_by_packer(scope: Scope, per_packer: int,
                   partition_by=Card.packer_id,
                   order_by=(Feedback.rating.desc(), Feedback.created_at.desc())).label("n"))
               .subquery())
+    # The few winners' ids first, then their rows: joined in one statement, PostgreSQL
+    # guessed thousands of winners and read all of feedback to join them (600 ms).
+    chosen = db.session.execute(
+        select(ranked.c.id, ranked.c.packer_id).where(ranked.c.n <= per_packer)
+        .order_by(ranked.c.packer_id, ranked.c.n)).all()
     rows = db.session.execute(
-        select(Feedback, ranked.c.packer_id).join(ranked, ranked.c.id == Feedback.id)
-        .where(ranked.c.n <= per_packer).order_by(ranked.c.packer_id, ranked.c.n)).all()
+        select(Feedback).where(Feedback.id.in_([row.id for row in chosen]))).scalars()
+    by_id = {feedback.id: feedback for feedback in rows}
     found: dict[int, list[Feedback]] = {}
-    for feedback, packer_id in rows:
-        found.setdefault(packer_id, []).append(feedback)
+    for row in chosen:
+        found.setdefault(row.packer_id, []).append(by_id[row.id])
     return found
 
 
