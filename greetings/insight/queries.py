@@ -314,12 +314,16 @@ def _fingerprint(zones: dict[int | None, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:64]
 
 
-def _day_rows(day: date, zone: str, site_ids: list[int | None]):
+def _window(day: date, zone: str) -> tuple[datetime, datetime]:
+    """The local day in the zone as [start, end) in naive UTC."""
+    return (local_to_utc(datetime.combine(day, datetime.min.time()), zone),
+            local_to_utc(datetime.combine(day + timedelta(days=1), datetime.min.time()), zone))
+
+
+def _day_rows(day: date, start: datetime, end: datetime, site_ids: list[int | None]):
     """One day's parcels (by the shipment's packer) and answers (credited to the packer
     named on the answered card; a shipment counts as answered once, on its first answer)
-    at sites of one time zone, as roll-up rows."""
-    start = local_to_utc(datetime.combine(day, datetime.min.time()), zone)
-    end = local_to_utc(datetime.combine(day + timedelta(days=1), datetime.min.time()), zone)
+    at sites whose local day is [start, end) in UTC, as roll-up rows."""
     known = [site for site in site_ids if site is not None]
     at_sites = or_(Shipment.site_id.in_(known), *(
         [Shipment.site_id.is_(None)] if None in site_ids else []))
@@ -352,12 +356,14 @@ def _day_rows(day: date, zone: str, site_ids: list[int | None]):
 def _rebuild_day(day: date, zones: dict[int | None, str]) -> None:
     """Replace one local day's roll-up rows with what shipments and answers say now."""
     db.session.execute(delete(InsightDay).where(InsightDay.day == day))
-    by_zone: dict[str, list[int | None]] = {}
+    # Sites whose zones agree on that day's UTC hours (Copenhagen, Stockholm and Oslo do)
+    # are read in one statement: one pass over the day's shipments, not one per zone.
+    by_window: dict[tuple[datetime, datetime], list[int | None]] = {}
     for site, zone in zones.items():
-        by_zone.setdefault(zone, []).append(site)
-    for zone, site_ids in by_zone.items():
-        db.session.execute(insert(InsightDay).from_select(_COLUMNS,
-                                                          _day_rows(day, zone, site_ids)))
+        by_window.setdefault(_window(day, zone), []).append(site)
+    for (start, end), site_ids in by_window.items():
+        db.session.execute(insert(InsightDay).from_select(
+            _COLUMNS, _day_rows(day, start, end, site_ids)))
 
 
 def _changed_days(since: datetime | None, now: datetime,
