@@ -221,7 +221,7 @@ def station_client(app):
     return client
 
 
-def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
+def measure(url: str, repeat: int, only: list[str]) -> list[tuple[str, list[float], int]]:
     """Time every page; return (label, times, bytes)."""
     from greetings import create_app
 
@@ -259,6 +259,8 @@ def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
              "year": (today - timedelta(days=364)).isoformat()}
     results = []
     for label, path, client in pages:
+        if only and "baseline" not in label and not any(word in label for word in only):
+            continue
         # A year of answers as CSV is a download of tens of MB, not a page: a few suffice.
         times, size = timed(client, path.format(**dates),
                             min(repeat, 3) if "CSV export, 12 months" in label else repeat)
@@ -364,6 +366,8 @@ def main():
     parser.add_argument("--load-only", action="store_true",
                         help="load, keep the server and print its URL; measure nothing "
                              "(measure later with --url, so the lock is held in turns)")
+    parser.add_argument("--only", action="append", default=[], metavar="WORDS",
+                        help="measure only the pages whose label holds WORDS (repeatable)")
     parser.add_argument("--plans", action="store_true",
                         help="print the slowest plan of every page, not only of slow ones")
     args = parser.parse_args()
@@ -383,7 +387,7 @@ def main():
         print(f"\n{args.repeat} requests per page after one warm-up; goal p95 <= {GOAL_MS} ms\n")
         print("| page | p50 ms | p95 ms | max ms | KB | statements | DB ms (EXPLAIN) | goal met |")
         print("|---|---|---|---|---|---|---|---|", flush=True)
-        results = measure(url, args.repeat)
+        results = measure(url, args.repeat, args.only)
         for label, times, _size, plans in results:
             if plans and (p95(times) > GOAL_MS or args.plans):
                 ms, statement, plan = plans[0]
