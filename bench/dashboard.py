@@ -54,16 +54,24 @@ SELECT 'Packer ' || p || ' Fullname', 'Packer ' || p, md5('badge' || p) || md5('
 FROM generate_series(1, {packers}) AS p;
 -- The year, evenly: shipment i is packed i/n of the way through the last 365 days,
 -- moved into the day shift (06:00–18:00 UTC). Each packer works at one station.
+-- Whether a shipment is answered, its language, rating and comment are drawn from
+-- independent hashes of i (hashint8 with different offsets): taken from i itself, "every
+-- 6th" picked only odd packers and gave each packer one rating and one comment.
 CREATE TEMP TABLE gen AS
 SELECT i,
        date_trunc('day', now() - interval '365 days' + (i::float8 / {n}) * interval '365 days')
          + interval '6 hours' + ((i::bigint * 7919) % 43200) * interval '1 second' AS packed_at,
-       1 + (i * 7) % {packers} AS packer_id
+       1 + (i * 7) % {packers} AS packer_id,
+       abs(hashint8(i + 10000000000)::bigint) % 6 AS lang_n,
+       abs(hashint8(-i)::bigint) % {k} = 0 AS answered,
+       abs(hashint8(i)::bigint) % 10 AS rating_n,
+       abs(hashint8(i + 20000000000)::bigint) % 3 = 0 AS commented,
+       abs(hashint8(i + 30000000000)::bigint) % 6 AS text_n
 FROM generate_series(1, {n}) AS i;
 INSERT INTO orders (id, integration_id, external_id, number, status, first_name, last_name,
                     language, version, created_at, updated_at)
 SELECT i, 1, 'o' || i, 'N' || i, 'open', 'Kunde', 'Efternavn',
-       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + i % 6], packed_at, packed_at, packed_at
+       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + lang_n], packed_at, packed_at, packed_at
 FROM gen;
 INSERT INTO shipments (id, order_id, packer_id, station_id, site_id, packed_at)
 SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations},
@@ -72,16 +80,16 @@ FROM gen;
 INSERT INTO cards (id, shipment_id, packer_id, station_id, token, created_at, print_count)
 SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations}, md5('t' || i), packed_at, 1
 FROM gen;
--- Answers on every k-th card, two days after packing.
+-- Answers on one card in k, two days after packing.
 INSERT INTO feedback (card_id, rating, comment, language, created_at, updated_at)
-SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + (i::bigint * 31) % 10],
-       CASE WHEN i % 3 = 0 THEN
+SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + rating_n],
+       CASE WHEN commented THEN
          (ARRAY['Tak, alt kom frem perfekt', 'Box was damaged on arrival', 'Smukt pakket',
-                'Schnell und gut verpackt', 'One cup arrived broken', 'Fint!'])[1 + (i / 3) % 6]
+                'Schnell und gut verpackt', 'One cup arrived broken', 'Fint!'])[1 + text_n]
        END,
-       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + i % 6],
+       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + lang_n],
        packed_at + interval '2 days', packed_at + interval '2 days'
-FROM gen WHERE i % {k} = 0 AND packed_at + interval '2 days' < now();
+FROM gen WHERE answered AND packed_at + interval '2 days' < now();
 SELECT setval(pg_get_serial_sequence('orders', 'id'), {n});
 SELECT setval(pg_get_serial_sequence('shipments', 'id'), {n});
 SELECT setval(pg_get_serial_sequence('cards', 'id'), {n});

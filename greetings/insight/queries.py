@@ -241,36 +241,31 @@ class Overview:
     sites: list[tuple[str | None, Numbers]]
 
 
-_MEASURES = ("packed", "answered", "rating_sum", "r1", "r2", "r3", "r4", "r5")
 _DAY, _PACKER, _STATION, _SITE = range(4)
 
 
 def overview(scope: Scope) -> Overview:
-    """Return the dashboard's totals, weeks, packers, stations and sites from ONE read of
-    the roll-up.
+    """Return the dashboard's totals, weeks, packers, stations and sites in ONE statement
+    (four GROUP BYs of the roll-up, UNION ALL) instead of five round trips.
 
-    The scope's rows are first summed per day, packer, station and site (languages
-    folded: ~15,000 rows for a year of 40 packers, a CTE the database materialises once),
-    and that is grouped four ways in the same statement; five reads of the roll-up cost
-    five scans of up to ~90,000 rows (EXPLAIN in docs/benchmarks.md). The totals are the
-    sum of the sites' rows (every row has one site, 0 for none).
+    The totals are the sum of the sites' rows (every roll-up row has one site, 0 for
+    none). A CTE summing per day, packer, station and site first was slower: its
+    14,600 groups for a year cost more than the four scans (EXPLAIN in
+    docs/benchmarks.md).
     """
     day = InsightDay
-    keys = (day.day, day.packer_id, day.station_id, day.site_id)
-    part = (_scoped([*keys, *[func.sum(getattr(day, name)).label(name) for name in _MEASURES]],
-                    scope).group_by(*keys).cte("part"))
-    sums = [func.sum(part.c[name]) for name in _MEASURES]
     none_day, none_id = cast(null(), Date), cast(null(), Integer)
 
     def grouped(kind, *columns):
         by = [column for column in columns if column is not none_day and column is not none_id]
-        return select(literal_column(str(kind)), *columns, *sums).group_by(*by)
+        return _scoped([literal_column(str(kind)), *columns, *_measures()],
+                       scope).group_by(*by)
 
     rows = db.session.execute(union_all(
-        grouped(_DAY, part.c.day, none_id, none_id),
-        grouped(_PACKER, none_day, part.c.packer_id, none_id),
-        grouped(_STATION, none_day, part.c.station_id, part.c.site_id),
-        grouped(_SITE, none_day, part.c.site_id, none_id))).all()
+        grouped(_DAY, day.day, none_id, none_id),
+        grouped(_PACKER, none_day, day.packer_id, none_id),
+        grouped(_STATION, none_day, day.station_id, day.site_id),
+        grouped(_SITE, none_day, day.site_id, none_id))).all()
     found: dict[int, list] = {kind: [] for kind in range(4)}
     for kind, when, first, second, *measures in rows:
         found[int(kind)].append((when, first, second, _numbers(measures)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, and_
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
@@ -102,8 +102,3 @@ Index("ix_feedback_created_at", Feedback.created_at)
 # The worklist: flagged answers newest first, a range of this small partial index.
 Index("ix_feedback_attention_created", Feedback.created_at, Feedback.id,
       postgresql_where=Feedback.attention, sqlite_where=Feedback.attention)
-# A packer's best visible comments (rating, then newest): walked backwards until ten of
-# the packer's are found, instead of sorting all of the packer's answers ever.
-_VISIBLE = and_(Feedback.comment.is_not(None), Feedback.hidden_at.is_(None))
-Index("ix_feedback_visible_rating_created", Feedback.rating, Feedback.created_at,
-      postgresql_where=_VISIBLE, sqlite_where=_VISIBLE)

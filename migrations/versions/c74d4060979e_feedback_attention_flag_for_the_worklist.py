@@ -1,5 +1,4 @@
-"""feedback: the worklist's attention flag, and partial indexes for the worklist and
-for a packer's best comments
+"""feedback: the worklist's attention flag and its partial index
 
 The flags of answers already stored are set by the app (greetings.insight.attention
 .refresh, on the first worklist page or worker tick: no fingerprint of the words yet), in
@@ -28,13 +27,9 @@ def upgrade():
         batch_op.create_index('ix_feedback_attention_created', ['created_at', 'id'],
                               unique=False, postgresql_where=sa.text('attention'),
                               sqlite_where=sa.text('attention'))
-        visible = sa.text('comment IS NOT NULL AND hidden_at IS NULL')
-        batch_op.create_index('ix_feedback_visible_rating_created', ['rating', 'created_at'],
-                              unique=False, postgresql_where=visible, sqlite_where=visible)
 
 
 def downgrade():
     with op.batch_alter_table('feedback', schema=None) as batch_op:
-        batch_op.drop_index('ix_feedback_visible_rating_created')
         batch_op.drop_index('ix_feedback_attention_created')
         batch_op.drop_column('attention')
