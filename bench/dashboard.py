@@ -6,16 +6,19 @@
 
 A throwaway PostgreSQL 15 (initdb on a free port, fsync off: the load is not what is
 measured) gets the schema through the migrations, then a generator written in SQL
-(generate_series, so the year loads in a few minutes): 3 sites with 4 stations each,
-40 packers (each at one station), `--shipments` orders and shipments spread evenly over the
-last 12 months (daytime hours), and `--feedback` answers on a spread of those shipments
-(ratings mostly 4–5, a comment on one in three, "damaged" in some), followed by ANALYZE.
+(generate_series, loaded as a restore: secondary indexes built afterwards, FK triggers
+off): 3 sites with 4 stations each, 40 packers (each at one station), `--shipments` orders
+and shipments spread evenly over the last 12 months (daytime hours), and `--feedback`
+answers on a spread of those shipments (ratings mostly 4–5, a comment on one in three,
+"damaged" in some; drawn from independent hashes), then the roll-up and the worklist
+flags, then VACUUM ANALYZE. `--load-only` keeps the server for later `--url` runs.
 
 Each page is then requested `--repeat` times through the app (Flask's test client, a
 signed-in manager or a signed-in packer at a station: the app's and the database's time,
 without an HTTP server), and the table gives p50/p95 per page beside GET /healthz in the
-same run (the baseline). Last, EXPLAIN (ANALYZE, BUFFERS) of the heaviest query (the
-per-packer aggregate over the default 12 weeks) is printed.
+same run (the baseline), with the database's share: every statement of one more request
+run again under EXPLAIN (ANALYZE, BUFFERS). The slowest plan of each slow page follows,
+then the roll-up's per-packer read against the same sums straight from the base tables.
 """
 
 from __future__ import annotations
