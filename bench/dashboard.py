@@ -83,9 +83,12 @@ FROM gen;
 INSERT INTO cards (id, shipment_id, packer_id, station_id, token, created_at, print_count)
 SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations}, md5('t' || i), packed_at, 1
 FROM gen;
--- Answers on one card in k, two days after packing.
-INSERT INTO feedback (card_id, rating, comment, language, created_at, updated_at)
-SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + rating_n],
+-- Answers on one card in k, two days after packing, credited as the app does: the card's
+-- packer and its station's site (no repacks here: the shipment's too).
+INSERT INTO feedback (card_id, packer_id, site_id, rating, comment, language, created_at,
+                      updated_at)
+SELECT i, packer_id, ((packer_id - 1) % {stations}) / {per_site} + 1,
+       (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + rating_n],
        CASE WHEN commented THEN
          (ARRAY['Tak, alt kom frem perfekt', 'Box was damaged on arrival', 'Smukt pakket',
                 'Schnell und gut verpackt', 'One cup arrived broken', 'Fint!'])[1 + text_n]

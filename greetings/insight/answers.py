@@ -30,22 +30,26 @@ from .queries import Scope, language_match
 def _answered(scope: Scope, cards: bool = False, shipments: bool = False):
     """Answers given in [start, end) through cards of the scope's site/language/packer.
 
-    Card and shipment are joined only when a filter (or the caller's columns) needs them:
-    every answer has both, so the joins never drop a row, but over a year they cost a
-    join per answer.
+    The packer and the site are the answer's own columns (copied from the card when it
+    was written: greetings.feedback.service.credit), so those filters are index ranges
+    of feedback. Card and shipment are joined only when the language filter (or the
+    caller's columns) needs them: every answer has both, so the joins never drop a row,
+    but over a year they cost a join per answer.
+
+    The site is the site of the station that made the card, which after a repack can
+    differ from the shipment's (the roll-up's) site: the answer came through that card.
     """
     query = select(Feedback).where(Feedback.created_at >= scope.start,
                                    Feedback.created_at < scope.end)
-    shipments = shipments or scope.site is not None or scope.language is not None
-    if shipments or cards or scope.packer_id is not None:
+    shipments = shipments or scope.language is not None
+    if shipments or cards:
         query = query.join(Card, Card.id == Feedback.card_id)
     if shipments:
         query = query.join(Shipment, Shipment.id == Card.shipment_id)
     if scope.site is not None:
-        query = query.where(Shipment.site_id == scope.site)
+        query = query.where(Feedback.site_id == scope.site)
     if scope.packer_id is not None:
-        # Credited to the packer named on the card.
-        query = query.where(Card.packer_id == scope.packer_id)
+        query = query.where(Feedback.packer_id == scope.packer_id)
     if scope.language is not None:
         query = (query.join(Order, Order.id == Shipment.order_id)
                  .where(language_match(Order.language, scope.language)))
@@ -108,9 +112,10 @@ def export_rows(scope: Scope, chunk: int = 1000) -> Iterator[ExportRow]:
                                 Station.name, Site.name, Feedback.language,
                                 Feedback.rating, Feedback.comment, Feedback.hidden_at,
                                 FollowUp.status, FollowUp.note)
-             .join(Packer, Packer.id == Card.packer_id)
-             .outerjoin(Station, Station.id == Shipment.station_id)
-             .outerjoin(Site, Site.id == Shipment.site_id)
+             .join(Packer, Packer.id == Feedback.packer_id)
+             # The station and site of the card the answer came through (as the filter).
+             .outerjoin(Station, Station.id == Card.station_id)
+             .outerjoin(Site, Site.id == Feedback.site_id)
              .outerjoin(FollowUp, FollowUp.feedback_id == Feedback.id)
              .order_by(Feedback.created_at, Feedback.id))
     if scope.language is None:
@@ -135,11 +140,11 @@ def visible_comments(scope: Scope, limit: int, min_rating: int = 1) -> list[Feed
 def best_comments_by_packer(scope: Scope, per_packer: int,
                             min_rating: int) -> dict[int, list[Feedback]]:
     """Return, per packer, their best visible comments in the scope (one query for all)."""
-    ranked = (_answered(scope, cards=True)
+    ranked = (_answered(scope)
               .where(Feedback.comment.is_not(None), Feedback.hidden_at.is_(None),
                      Feedback.rating >= min_rating)
-              .with_only_columns(Feedback.id, Card.packer_id, func.row_number().over(
-                  partition_by=Card.packer_id,
+              .with_only_columns(Feedback.id, Feedback.packer_id, func.row_number().over(
+                  partition_by=Feedback.packer_id,
                   order_by=(Feedback.rating.desc(), Feedback.created_at.desc())).label("n"))
               .subquery())
     # The few winners' ids first, then their rows: joined in one statement, PostgreSQL

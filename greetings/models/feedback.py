@@ -38,6 +38,12 @@ class Feedback(Base):
     # On the manager's worklist (a low rating or a worrying word): set on every write by
     # greetings.insight.attention, which owns the rule.
     attention: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Copied from the card when the answer is written (greetings.feedback.service.credit),
+    # so a packer's or a site's answers are an index range of feedback, without joining
+    # cards and shipments. Feedback is per card: the packer named on it, and the site of
+    # the station that made it (a repack later moves the shipment, not the card).
+    packer_id: Mapped[int] = mapped_column(ForeignKey("packers.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
 
     card: Mapped[Card] = relationship()
 
