@@ -148,9 +148,9 @@ def load(url: str, shipments: int, feedback: int) -> float:
         print(f"  VACUUM ANALYZE in {time.perf_counter() - step:.0f} s")
     loaded = time.perf_counter() - started
     with app.app_context():
-        from greetings.insight import queries
+        from greetings.insight import rollup
         started = time.perf_counter()
-        days = queries.refresh("Europe/Copenhagen")
+        days = rollup.refresh("Europe/Copenhagen")
         db.session.commit()
         print(f"  roll-up built: {days} days in {time.perf_counter() - started:.1f} s")
         from greetings.insight import attention
@@ -335,7 +335,7 @@ def explain(url: str) -> list[tuple[str, str]]:
 
     from greetings import create_app
     from greetings.extensions import db
-    from greetings.insight import queries
+    from greetings.insight import queries, rollup
     from greetings.insight.service import default_period
     from greetings.models import Card, Feedback, Shipment
 
@@ -344,7 +344,7 @@ def explain(url: str) -> list[tuple[str, str]]:
     plans = []
     with app.app_context():
         scope = default_period(date.today()).scope("Europe/Copenhagen")
-        rollup = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
+        summed = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
                                  scope).group_by(queries.InsightDay.packer_id)
         ratings = [db.func.count(db.case((Feedback.rating == value, 1)))
                    for value in queries.RATINGS]
@@ -354,15 +354,15 @@ def explain(url: str) -> list[tuple[str, str]]:
                   .outerjoin(Feedback, Feedback.card_id == Card.id)
                   .where(Shipment.packed_at >= scope.start, Shipment.packed_at < scope.end)
                   .group_by(Shipment.packer_id))
-        for label, query in (("per packer, 12 weeks, from the roll-up", rollup),
+        for label, query in (("per packer, 12 weeks, from the roll-up", summed),
                              ("the same straight from shipments + feedback", direct)):
             sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
             rows = db.session.connection().exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%")).scalars().all()
             plans.append((label, "\n".join(rows)))
         started = time.perf_counter()
-        queries._rebuild_day(date.today() - timedelta_days(1),
-                             queries._zones("Europe/Copenhagen"))
+        rollup._rebuild_day(date.today() - timedelta_days(1),
+                             rollup._zones("Europe/Copenhagen"))
         db.session.commit()
         plans.append(("rebuild of one day of the roll-up (yesterday)",
                       f"{(time.perf_counter() - started) * 1000:.1f} ms"))

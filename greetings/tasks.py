@@ -20,7 +20,7 @@ from huey import crontab
 from .extensions import db
 from .insight.attention import refresh as refresh_attention
 from .insight.digest import send_last_week
-from .insight.queries import refresh as refresh_insight
+from .insight.rollup import refresh as refresh_insight
 from .insight.service import insight_zone
 from .jobs import Periodic
 from .jobs.runs import prune_runs, run_periodic

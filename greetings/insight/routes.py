@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import Feedback, FollowUpStatus, utcnow
 from ..staff.roles import Role, role_required
 from ..station import identity
-from . import answers, attention, charts, digest, queries
+from . import answers, attention, charts, digest, queries, rollup
 from .export import csv_lines
 from .forms import STATUS_LABELS, DashboardFilter, FollowUpForm, PinForm
 from .service import CannotPin, Period, insight_zone, read_period, week_period
@@ -52,7 +52,7 @@ def _zone() -> str:
 
 def _fresh() -> None:
     """Bring the roll-up up to date before a page reads it (usually a few rows' work)."""
-    queries.refresh(_zone())
+    rollup.refresh(_zone())
     db.session.commit()
 
 

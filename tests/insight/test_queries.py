@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from greetings.extensions import db
-from greetings.insight import answers, attention, queries
+from greetings.insight import answers, attention, queries, rollup
 from greetings.insight.service import Period
 from greetings.models import Site
 from tests.insight.conftest import at, make_packer, make_parcel, make_world
@@ -29,7 +29,7 @@ def world(any_app):
     # Outside the period.
     make_parcel(any_app, ase, at("2026-01-05T08:00"), rating=1)
     with any_app.app_context():
-        queries.refresh(ZONE, now=at("2026-03-20T12:00"))
+        rollup.refresh(ZONE, now=at("2026-03-20T12:00"))
         db.session.commit()
     return any_app, ase, bo
 
@@ -116,7 +116,7 @@ def test_the_roll_up_follows_new_parcels_and_changed_answers(world):
         old = db.session.execute(db.select(Feedback).where(Feedback.rating == 5)).scalar_one()
         old.rating, old.updated_at = 3, at("2026-03-21T10:00")
         db.session.commit()
-        assert queries.refresh(ZONE, now=at("2026-03-21T12:00")) >= 2
+        assert rollup.refresh(ZONE, now=at("2026-03-21T12:00")) >= 2
         db.session.commit()
         after = queries.totals(wide)
     assert shipment and answer
@@ -131,7 +131,7 @@ def test_a_site_in_a_new_time_zone_rebuilds_the_roll_up(world):
         malmo = db.session.get(Site, site_id("Malmö"))
         malmo.time_zone = "UTC"
         db.session.commit()
-        queries.refresh(ZONE, now=at("2026-03-20T12:00"))
+        rollup.refresh(ZONE, now=at("2026-03-20T12:00"))
         db.session.commit()
         weeks = queries.per_week(scope())
     # Malmö's Sunday 23:30 UTC now stays in week 10.
@@ -155,7 +155,7 @@ def test_an_answer_counts_for_the_packer_named_on_its_card(world):
                                 created_at=at("2026-03-21T08:00"),
                                 updated_at=at("2026-03-21T08:00")))
         db.session.commit()
-        queries.refresh(ZONE, now=at("2026-03-21T12:00"))
+        rollup.refresh(ZONE, now=at("2026-03-21T12:00"))
         db.session.commit()
         packers = {packer.id: numbers for packer, numbers in queries.per_packer(scope())}
         total = queries.totals(scope())
