@@ -6,16 +6,19 @@
 
 A throwaway PostgreSQL 15 (initdb on a free port, fsync off: the load is not what is
 measured) gets the schema through the migrations, then a generator written in SQL
-(generate_series, so the year loads in a few minutes): 3 sites with 4 stations each,
-40 packers (each at one station), `--shipments` orders and shipments spread evenly over the
-last 12 months (daytime hours), and `--feedback` answers on a spread of those shipments
-(ratings mostly 4–5, a comment on one in three, "damaged" in some), followed by ANALYZE.
+(generate_series, loaded as a restore: secondary indexes built afterwards, FK triggers
+off): 3 sites with 4 stations each, 40 packers (each at one station), `--shipments` orders
+and shipments spread evenly over the last 12 months (daytime hours), and `--feedback`
+answers on a spread of those shipments (ratings mostly 4–5, a comment on one in three,
+"damaged" in some; drawn from independent hashes), then the roll-up and the worklist
+flags, then VACUUM ANALYZE. `--load-only` keeps the server for later `--url` runs.
 
 Each page is then requested `--repeat` times through the app (Flask's test client, a
 signed-in manager or a signed-in packer at a station: the app's and the database's time,
 without an HTTP server), and the table gives p50/p95 per page beside GET /healthz in the
-same run (the baseline). Last, EXPLAIN (ANALYZE, BUFFERS) of the heaviest query (the
-per-packer aggregate over the default 12 weeks) is printed.
+same run (the baseline), with the database's share: every statement of one more request
+run again under EXPLAIN (ANALYZE, BUFFERS). The slowest plan of each slow page follows,
+then the roll-up's per-packer read against the same sums straight from the base tables.
 """
 
 from __future__ import annotations
@@ -54,16 +57,24 @@ SELECT 'Packer ' || p || ' Fullname', 'Packer ' || p, md5('badge' || p) || md5('
 FROM generate_series(1, {packers}) AS p;
 -- The year, evenly: shipment i is packed i/n of the way through the last 365 days,
 -- moved into the day shift (06:00–18:00 UTC). Each packer works at one station.
+-- Whether a shipment is answered, its language, rating and comment are drawn from
+-- independent hashes of i (hashint8 with different offsets): taken from i itself, "every
+-- 6th" picked only odd packers and gave each packer one rating and one comment.
 CREATE TEMP TABLE gen AS
 SELECT i,
        date_trunc('day', now() - interval '365 days' + (i::float8 / {n}) * interval '365 days')
          + interval '6 hours' + ((i::bigint * 7919) % 43200) * interval '1 second' AS packed_at,
-       1 + (i * 7) % {packers} AS packer_id
+       1 + (i * 7) % {packers} AS packer_id,
+       abs(hashint8(i + 10000000000)::bigint) % 6 AS lang_n,
+       abs(hashint8(-i)::bigint) % {k} = 0 AS answered,
+       abs(hashint8(i)::bigint) % 10 AS rating_n,
+       abs(hashint8(i + 20000000000)::bigint) % 3 = 0 AS commented,
+       abs(hashint8(i + 30000000000)::bigint) % 6 AS text_n
 FROM generate_series(1, {n}) AS i;
 INSERT INTO orders (id, integration_id, external_id, number, status, first_name, last_name,
                     language, version, created_at, updated_at)
 SELECT i, 1, 'o' || i, 'N' || i, 'open', 'Kunde', 'Efternavn',
-       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + i % 6], packed_at, packed_at, packed_at
+       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + lang_n], packed_at, packed_at, packed_at
 FROM gen;
 INSERT INTO shipments (id, order_id, packer_id, station_id, site_id, packed_at)
 SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations},
@@ -72,16 +83,19 @@ FROM gen;
 INSERT INTO cards (id, shipment_id, packer_id, station_id, token, created_at, print_count)
 SELECT i, i, packer_id, 1 + (packer_id - 1) % {stations}, md5('t' || i), packed_at, 1
 FROM gen;
--- Answers on every k-th card, two days after packing.
-INSERT INTO feedback (card_id, rating, comment, language, created_at, updated_at)
-SELECT i, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + (i::bigint * 31) % 10],
-       CASE WHEN i % 3 = 0 THEN
+-- Answers on one card in k, two days after packing, credited as the app does: the card's
+-- packer and its station's site (no repacks here: the shipment's too).
+INSERT INTO feedback (card_id, packer_id, site_id, rating, comment, language, created_at,
+                      updated_at)
+SELECT i, packer_id, ((packer_id - 1) % {stations}) / {per_site} + 1,
+       (ARRAY[1, 2, 3, 4, 4, 5, 5, 5, 5, 5])[1 + rating_n],
+       CASE WHEN commented THEN
          (ARRAY['Tak, alt kom frem perfekt', 'Box was damaged on arrival', 'Smukt pakket',
-                'Schnell und gut verpackt', 'One cup arrived broken', 'Fint!'])[1 + (i / 3) % 6]
+                'Schnell und gut verpackt', 'One cup arrived broken', 'Fint!'])[1 + text_n]
        END,
-       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + i % 6],
+       (ARRAY['da', 'da', 'sv', 'nb', 'de', 'en'])[1 + lang_n],
        packed_at + interval '2 days', packed_at + interval '2 days'
-FROM gen WHERE i % {k} = 0 AND packed_at + interval '2 days' < now();
+FROM gen WHERE answered AND packed_at + interval '2 days' < now();
 SELECT setval(pg_get_serial_sequence('orders', 'id'), {n});
 SELECT setval(pg_get_serial_sequence('shipments', 'id'), {n});
 SELECT setval(pg_get_serial_sequence('cards', 'id'), {n});
@@ -112,17 +126,72 @@ def load(url: str, shipments: int, feedback: int) -> float:
                           stations=SITES * STATIONS_PER_SITE, per_site=STATIONS_PER_SITE)
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
                          autocommit=True) as connection:
+        step = time.perf_counter()
+        # A bulk load as a restore does it: the big tables' secondary indexes and unique
+        # constraints are dropped and built once afterwards (a sort each, instead of
+        # millions of b-tree insertions), and the foreign-key triggers do not fire (the
+        # generator's ids are consistent by construction; the server is throwaway).
+        connection.execute("SET maintenance_work_mem = '256MB'")
+        connection.execute("SET session_replication_role = replica")
+        rebuild = _drop_secondary(connection)
         connection.execute(sql)
-        connection.execute("ANALYZE")
+        print(f"  rows inserted in {time.perf_counter() - step:.0f} s")
+        step = time.perf_counter()
+        for statement in rebuild:
+            connection.execute(statement)
+        connection.execute("SET session_replication_role = DEFAULT")
+        print(f"  {len(rebuild)} indexes built in {time.perf_counter() - step:.0f} s")
+        step = time.perf_counter()
+        # What autovacuum would have done to a year-old table: statistics and the
+        # visibility map (index-only scans).
+        connection.execute("VACUUM ANALYZE")
+        print(f"  VACUUM ANALYZE in {time.perf_counter() - step:.0f} s")
     loaded = time.perf_counter() - started
     with app.app_context():
-        from greetings.insight import queries
+        from greetings.insight import rollup
         started = time.perf_counter()
-        days = queries.refresh("Europe/Copenhagen")
+        days = rollup.refresh("Europe/Copenhagen")
         db.session.commit()
-        print(f"roll-up built: {days} days in {time.perf_counter() - started:.1f} s")
+        print(f"  roll-up built: {days} days in {time.perf_counter() - started:.1f} s")
+        from greetings.insight import attention
+        started = time.perf_counter()
+        flagged = attention.refresh()  # the generator's rows were written without the flag
+        db.session.commit()
+        print(f"  worklist flags set on {flagged} answers in "
+              f"{time.perf_counter() - started:.1f} s")
         db.engine.dispose()
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
+                         autocommit=True) as connection:
+        # The flags rewrote a third of feedback: its visibility map again (index-only
+        # scans of the worklist's partial index), as autovacuum would.
+        connection.execute("VACUUM ANALYZE feedback, insight_days")
     return loaded
+
+
+BIG_TABLES = ["orders", "shipments", "cards", "feedback"]
+
+
+def _drop_secondary(connection) -> list[str]:
+    """Drop the big tables' indexes and unique constraints (primary keys stay); return
+    the statements that make them again, exactly as the migrations defined them."""
+    constraints = connection.execute(
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+        "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+        "WHERE t.relname = ANY(%s) AND c.contype = 'u'", (BIG_TABLES,)).fetchall()
+    indexes = connection.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+        "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+        "WHERE t.relname = ANY(%s) AND NOT i.indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        (BIG_TABLES,)).fetchall()
+    rebuild = []
+    for table, name, definition in constraints:
+        connection.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for name, definition in indexes:
+        connection.execute(f"DROP INDEX {name}")
+        rebuild.append(definition)
+    return rebuild
 
 
 def timed(client, path: str, repeat: int) -> tuple[list[float], int]:
@@ -138,6 +207,14 @@ def timed(client, path: str, repeat: int) -> tuple[list[float], int]:
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     return times, size
+
+
+def row(label: str, times: list[float], size: int, plans: list) -> str:
+    """One line of the table: a page's times, size and the database's share."""
+    met = "(baseline)" if "baseline" in label else ("yes" if p95(times) <= GOAL_MS else "no")
+    return (f"| {label} | {statistics.median(times):.1f} | {p95(times):.1f} | "
+            f"{max(times):.1f} | {size / 1024:.1f} | {len(plans)} | "
+            f"{sum(plan[0] for plan in plans):.1f} | {met} |")
 
 
 def p95(values: list[float]) -> float:
@@ -156,13 +233,14 @@ def station_client(app):
     client = app.test_client()
     client.post("/staff/login", data={"email": "manager@example.com", "password": PASSWORD})
     client.post("/station/setup", data={"name": "Station 1", "site_name": "Aarhus", "profile": "a6",
-                                        "print_mode": "browser", "idle_minutes": "60"})
+                                        "print_mode": "browser", "idle_minutes": "60",
+                                        "join": "y"})
     client.post("/staff/logout")
     client.post("/station/badge", data={"badge": "BENCH-1"})
     return client
 
 
-def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
+def measure(url: str, repeat: int, only: list[str]) -> list[tuple[str, list[float], int]]:
     """Time every page; return (label, times, bytes)."""
     from greetings import create_app
 
@@ -180,11 +258,19 @@ def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
         ("dashboard, 12 weeks, one language", "/admin/dashboard?lang=sv", manager),
         ("dashboard, 4 weeks", "/admin/dashboard?start={four}", manager),
         ("dashboard, 12 months", "/admin/dashboard?start={year}", manager),
+        ("dashboard, 12 months, one site", "/admin/dashboard?start={year}&site=3", manager),
+        ("dashboard, 12 months, one language", "/admin/dashboard?start={year}&lang=de",
+         manager),
         ("worklist, open, 12 weeks", "/admin/worklist", manager),
-        ("worklist, 12 months", "/admin/worklist?start={year}&status=all", manager),
+        ("worklist, open, 12 months", "/admin/worklist?start={year}", manager),
+        ("worklist, all, 12 months", "/admin/worklist?start={year}&status=all", manager),
+        ("worklist, 12 months, one site, page 20",
+         "/admin/worklist?start={year}&site=2&status=all&page=20", manager),
         ("moderation (feedback) page", "/admin/feedback", manager),
         ("weekly digest page", "/admin/digest", manager),
         ("packer's own page at the station", "/station/me", station),
+        ("CSV export, 4 weeks", "/admin/dashboard.csv?start={four}", manager),
+        ("CSV export, 12 months (all answers)", "/admin/dashboard.csv?start={year}", manager),
     ]
     from datetime import date, timedelta
     today = date.today()
@@ -192,9 +278,53 @@ def measure(url: str, repeat: int) -> list[tuple[str, list[float], int]]:
              "year": (today - timedelta(days=364)).isoformat()}
     results = []
     for label, path, client in pages:
-        times, size = timed(client, path.format(**dates), repeat)
-        results.append((label, times, size))
+        if only and "baseline" not in label and not any(word in label for word in only):
+            continue
+        # A year of answers as CSV is a download of tens of MB, not a page: a few suffice.
+        times, size = timed(client, path.format(**dates),
+                            min(repeat, 3) if "CSV export, 12 months" in label else repeat)
+        plans = [] if "baseline" in label else statements(app, client, path.format(**dates))
+        results.append((label, times, size, plans))
+        print(row(label, times, size, plans), flush=True)
     return results
+
+
+def statements(app, client, path: str) -> list[tuple[float, str, str]]:
+    """Request the page once more, catching its statements, and EXPLAIN (ANALYZE,
+    BUFFERS) each with its own parameters, in order, in one transaction that is rolled
+    back (writes too: the roll-up's refresh); return (execution ms, SQL, plan), slowest
+    first.
+
+    The sum is the database's share of the page; the rest of the page's time is the app
+    (Python, templates) and the round trips."""
+    from sqlalchemy import event
+
+    from greetings.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    caught = []
+
+    def catch(_connection, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "UPDATE",
+                                                  "DELETE")):
+            caught.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", catch)
+    try:
+        client.get(path).get_data()
+    finally:
+        event.remove(engine, "before_cursor_execute", catch)
+    plans = []
+    with engine.connect() as connection:
+        for statement, parameters in caught:
+            lines = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
+                                               parameters).scalars().all()
+            ms = next((float(line.split(":")[1].split()[0]) for line in lines
+                       if line.startswith("Execution Time")), 0.0)
+            plans.append((ms, statement, "\n".join(lines)))
+        connection.rollback()
+    return sorted(plans, key=lambda plan: -plan[0])
 
 
 def explain(url: str) -> list[tuple[str, str]]:
@@ -205,7 +335,7 @@ def explain(url: str) -> list[tuple[str, str]]:
 
     from greetings import create_app
     from greetings.extensions import db
-    from greetings.insight import queries
+    from greetings.insight import queries, rollup
     from greetings.insight.service import default_period
     from greetings.models import Card, Feedback, Shipment
 
@@ -214,7 +344,7 @@ def explain(url: str) -> list[tuple[str, str]]:
     plans = []
     with app.app_context():
         scope = default_period(date.today()).scope("Europe/Copenhagen")
-        rollup = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
+        summed = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
                                  scope).group_by(queries.InsightDay.packer_id)
         ratings = [db.func.count(db.case((Feedback.rating == value, 1)))
                    for value in queries.RATINGS]
@@ -224,15 +354,15 @@ def explain(url: str) -> list[tuple[str, str]]:
                   .outerjoin(Feedback, Feedback.card_id == Card.id)
                   .where(Shipment.packed_at >= scope.start, Shipment.packed_at < scope.end)
                   .group_by(Shipment.packer_id))
-        for label, query in (("per packer, 12 weeks, from the roll-up", rollup),
+        for label, query in (("per packer, 12 weeks, from the roll-up", summed),
                              ("the same straight from shipments + feedback", direct)):
             sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
             rows = db.session.connection().exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%")).scalars().all()
             plans.append((label, "\n".join(rows)))
         started = time.perf_counter()
-        queries._rebuild_day(date.today() - timedelta_days(1),
-                             queries._zones("Europe/Copenhagen"))
+        rollup._rebuild_day(date.today() - timedelta_days(1),
+                             rollup._zones("Europe/Copenhagen"))
         db.session.commit()
         plans.append(("rebuild of one day of the roll-up (yesterday)",
                       f"{(time.perf_counter() - started) * 1000:.1f} ms"))
@@ -252,6 +382,13 @@ def main():
     parser.add_argument("--url", help="an already loaded database (skips the load)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the PostgreSQL server running and print its URL")
+    parser.add_argument("--load-only", action="store_true",
+                        help="load, keep the server and print its URL; measure nothing "
+                             "(measure later with --url, so the lock is held in turns)")
+    parser.add_argument("--only", action="append", default=[], metavar="WORDS",
+                        help="measure only the pages whose label holds WORDS (repeatable)")
+    parser.add_argument("--plans", action="store_true",
+                        help="print the slowest plan of every page, not only of slow ones")
     args = parser.parse_args()
     os.environ.setdefault("GREETINGS_LOG_LEVEL", "WARNING")
     server = None
@@ -263,15 +400,18 @@ def main():
             seconds = load(url, args.shipments, args.feedback)
             print(f"loaded {args.shipments:,} shipments and ~{args.feedback:,} answers "
                   f"in {seconds:.0f} s")
-        results = measure(url, args.repeat)
+            if args.load_only:
+                args.keep = True
+                return
         print(f"\n{args.repeat} requests per page after one warm-up; goal p95 <= {GOAL_MS} ms\n")
-        print("| page | p50 ms | p95 ms | max ms | KB | goal met |")
-        print("|---|---|---|---|---|---|")
-        for label, times, size in results:
-            met = "(baseline)" if "baseline" in label else (
-                "yes" if p95(times) <= GOAL_MS else "no")
-            print(f"| {label} | {statistics.median(times):.1f} | {p95(times):.1f} | "
-                  f"{max(times):.1f} | {size / 1024:.1f} | {met} |")
+        print("| page | p50 ms | p95 ms | max ms | KB | statements | DB ms (EXPLAIN) | goal met |")
+        print("|---|---|---|---|---|---|---|---|", flush=True)
+        results = measure(url, args.repeat, args.only)
+        for label, times, _size, plans in results:
+            if plans and (p95(times) > GOAL_MS or args.plans):
+                ms, statement, plan = plans[0]
+                print(f"\n--- {label}: slowest statement {ms:.1f} ms of "
+                      f"{sum(p[0] for p in plans):.1f} ms\n{statement}\n{plan}")
         for label, plan in explain(url):
             print(f"\n{label}:\n{plan}")
     finally:

@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 from .feedback.service import forget_comments
+from .insight.attention import recheck as recheck_attention
 from .insight.service import forget_notes
 from .intake import deliveries, store
-from .models import utcnow
+from .models import Feedback, utcnow
 
 
 def purge(retention_days: int, now=None) -> dict:
@@ -22,6 +23,9 @@ def purge(retention_days: int, now=None) -> dict:
     cutoff = now - timedelta(days=retention_days)
     orders, items = store.forget_customers(cutoff, now)
     logged, refusal_days = deliveries.forget_before(cutoff)
+    comments = forget_comments(cutoff)
+    # A comment gone takes its worrying words with it: only a low rating keeps the
+    # answer on the worklist.
+    recheck_attention(Feedback.created_at < cutoff, Feedback.attention.is_(True))
     return {"orders": orders, "items": items, "deliveries": logged,
-            "refusal_days": refusal_days, "comments": forget_comments(cutoff),
-            "notes": forget_notes(cutoff)}
+            "refusal_days": refusal_days, "comments": comments, "notes": forget_notes(cutoff)}

@@ -18,8 +18,9 @@ from flask import current_app
 from huey import crontab
 
 from .extensions import db
+from .insight.attention import refresh as refresh_attention
 from .insight.digest import send_last_week
-from .insight.queries import refresh as refresh_insight
+from .insight.rollup import refresh as refresh_insight
 from .insight.service import insight_zone
 from .jobs import Periodic
 from .jobs.runs import prune_runs, run_periodic
@@ -39,6 +40,7 @@ def retention_purge() -> None:
 def insight_refresh() -> None:
     """Keep the dashboard's roll-up up to date, so a page seldom has work to do."""
     refresh_insight(insight_zone())
+    refresh_attention()  # the worklist's flags, after a change of its words
     db.session.commit()
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..cards.tokens import normalise
 from ..extensions import db
-from ..models import Card, Feedback, Shipment, User, dialect_insert, utcnow
+from ..models import Card, Feedback, Shipment, Station, User, dialect_insert, utcnow
 from ..outbound.outbox import record_feedback_event
 from ..text import card_language
 
@@ -51,6 +51,30 @@ def find_card(token: str) -> Card | None:
                              joinedload(Card.packer))
         .where(Card.token == token)
     ).scalar_one_or_none()
+
+
+def credit(card_id: int):
+    """The statement reading whom and where an answer through this card counts for:
+    (packer_id, site_id), stored on the answer when it is written.
+
+    Feedback is per card, so both come from the card: the packer named on it, and the
+    site of the station that made it. Not the shipment's: a repack moves the shipment
+    (and its site) to the repacker's station, while the old card in the parcel still
+    names the first packer, made at the first site. A card made without a station (the
+    API) counts for the shipment's site.
+    """
+    return (select(Card.packer_id, func.coalesce(Station.site_id, Shipment.site_id))
+            .join(Shipment, Shipment.id == Card.shipment_id)
+            .outerjoin(Station, Station.id == Card.station_id)
+            .where(Card.id == card_id))
+
+
+@event.listens_for(Feedback, "before_insert")
+def _credit_before_insert(_mapper, connection, feedback: Feedback) -> None:
+    # Answers added through the ORM (tests, scripts) get the same credit as save_answer's.
+    if feedback.packer_id is None:
+        feedback.packer_id, feedback.site_id = connection.execute(
+            credit(feedback.card_id)).one()
 
 
 def feedback_of(card: Card) -> Feedback | None:
@@ -91,10 +115,12 @@ def save_answer(card: Card, answer: FeedbackIn) -> Feedback:
     event = "feedback.updated"
     if feedback is None:
         insert = dialect_insert(db.session.get_bind().dialect.name)
+        packer_id, site_id = db.session.execute(credit(card.id)).one()
         inserted = db.session.execute(
             insert(Feedback)
             .values(card_id=card.id, rating=answer.rating, comment=answer.comment,
-                    language=answer.language, created_at=now, updated_at=now)
+                    language=answer.language, created_at=now, updated_at=now,
+                    packer_id=packer_id, site_id=site_id)
             .on_conflict_do_nothing(index_elements=["card_id"])).rowcount
         feedback = feedback_of(card)
         # A racing first answer inserted the row instead: this one updates it.

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Feedback, Role, User, utcnow
-from . import answers, queries
+from . import answers, queries, rollup
 from .service import insight_zone, week_period
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ def send_last_week(zone: str | None = None) -> int:
     if not to:
         log.info("digest: no manager to send it to")
         return 0
-    queries.refresh(zone)
+    rollup.refresh(zone)
     db.session.commit()
     # A job has no request to pick a language from: the managers' language is a setting.
     with force_locale(current_app.config["DIGEST_LANGUAGE"]):

@@ -26,11 +26,10 @@ from ..extensions import db
 from ..models import Feedback, FollowUpStatus, utcnow
 from ..staff.roles import Role, role_required
 from ..station import identity
-from . import answers, charts, digest, queries
+from . import answers, attention, charts, digest, queries, rollup
 from .export import csv_lines
 from .forms import STATUS_LABELS, DashboardFilter, FollowUpForm, PinForm
 from .service import CannotPin, Period, insight_zone, read_period, week_period
-from .service import low_rating_words as attention_words
 from .service import pin as pin_answer
 from .service import set_follow_up as record_follow_up
 from .service import unpin as unpin_answer
@@ -53,7 +52,7 @@ def _zone() -> str:
 
 def _fresh() -> None:
     """Bring the roll-up up to date before a page reads it (usually a few rows' work)."""
-    queries.refresh(_zone())
+    rollup.refresh(_zone())
     db.session.commit()
 
 
@@ -95,11 +94,11 @@ def dashboard():
     """Show response rate, ratings and trends per packer, station, site and week."""
     _fresh()
     form, period, scope = _filters()
-    weeks = queries.per_week(scope)
+    seen = queries.overview(scope)
     return render_template(
-        "insight/dashboard.html", form=form, period=period, totals=queries.totals(scope),
-        weeks=weeks, chart=charts.response_chart(weeks), packers=queries.per_packer(scope),
-        stations=queries.per_station(scope), sites=queries.per_site(scope),
+        "insight/dashboard.html", form=form, period=period, totals=seen.totals,
+        weeks=seen.weeks, chart=charts.response_chart(seen.weeks), packers=seen.packers,
+        stations=seen.stations, sites=seen.sites,
         distribution_bar=charts.distribution_bar, filter_args=_filter_args(form), zone=_zone())
 
 
@@ -122,8 +121,10 @@ def worklist():
     status = request.args.get("status", FollowUpStatus.OPEN)
     if status != "all" and status not in set(FollowUpStatus):
         status = FollowUpStatus.OPEN
+    if attention.refresh():  # the word list changed since the flags were made
+        db.session.commit()
     page = db.paginate(
-        answers.worklist(scope, attention_words(), None if status == "all" else status),
+        answers.worklist(scope, None if status == "all" else status),
         per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     follow_ups = answers.follow_ups_for([item.id for item in page.items])
     return render_template("insight/worklist.html", form=form, page=page, status=status,

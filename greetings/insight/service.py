@@ -71,12 +71,6 @@ def read_period(first: date | None, last: date | None, today: date) -> Period | 
     return Period(first, last)
 
 
-def low_rating_words() -> list[str]:
-    """Return the words that put an answer on the worklist whatever its rating."""
-    return [word.strip() for word in current_app.config["INSIGHT_ATTENTION_WORDS"]
-            if word.strip()]
-
-
 def set_follow_up(feedback: Feedback, status: str, note: str | None, user: User) -> FollowUp:
     """Record the follow-up status and note of an answer on the worklist."""
     follow_up = db.session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -35,6 +35,15 @@ class Feedback(Base):
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime)
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # On the manager's worklist (a low rating or a worrying word): set on every write by
+    # greetings.insight.attention, which owns the rule.
+    attention: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Copied from the card when the answer is written (greetings.feedback.service.credit),
+    # so a packer's or a site's answers are an index range of feedback, without joining
+    # cards and shipments. Feedback is per card: the packer named on it, and the site of
+    # the station that made it (a repack later moves the shipment, not the card).
+    packer_id: Mapped[int] = mapped_column(ForeignKey("packers.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
 
     card: Mapped[Card] = relationship()
 

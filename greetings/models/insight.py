@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
@@ -99,3 +99,14 @@ class InsightRefresh(Base):
 # The index the answer lists (worklist, digest, CSV) need on feedback; declared here so
 # the owner module stays as it is (see the migration of this module).
 Index("ix_feedback_created_at", Feedback.created_at)
+# The worklist: flagged answers newest first, a range of this small partial index.
+Index("ix_feedback_attention_created", Feedback.created_at, Feedback.id,
+      postgresql_where=Feedback.attention, sqlite_where=Feedback.attention)
+# The worklist of one site: the same, a range per site (Feedback.site_id).
+Index("ix_feedback_site_attention_created", Feedback.site_id, Feedback.created_at, Feedback.id,
+      postgresql_where=Feedback.attention, sqlite_where=Feedback.attention)
+# A packer's best visible comments (their page, the digest), best and newest first: the
+# first ten rows of a range, whatever the packer's ratings.
+_VISIBLE = and_(Feedback.comment.is_not(None), Feedback.hidden_at.is_(None))
+Index("ix_feedback_packer_visible", Feedback.packer_id, Feedback.rating, Feedback.created_at,
+      postgresql_where=_VISIBLE, sqlite_where=_VISIBLE)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from greetings.extensions import db
-from greetings.insight import answers, queries
+from greetings.insight import answers, attention, queries, rollup
 from greetings.insight.service import Period
 from greetings.models import Site
 from tests.insight.conftest import at, make_packer, make_parcel, make_world
@@ -29,7 +29,7 @@ def world(any_app):
     # Outside the period.
     make_parcel(any_app, ase, at("2026-01-05T08:00"), rating=1)
     with any_app.app_context():
-        queries.refresh(ZONE, now=at("2026-03-20T12:00"))
+        rollup.refresh(ZONE, now=at("2026-03-20T12:00"))
         db.session.commit()
     return any_app, ase, bo
 
@@ -86,9 +86,11 @@ def test_filters_narrow_by_site_language_and_packer(world):
 def test_worklist_takes_low_ratings_and_worrying_words(world):
     app, _ase, _bo = world
     with app.app_context():
-        low = db.session.execute(answers.worklist(scope(), ["damaged"])).scalars().all()
-        by_word = db.session.execute(
-            answers.worklist(scope(), ["lovely"])).scalars().all()
+        low = db.session.execute(answers.worklist(scope())).scalars().all()
+        app.config["INSIGHT_ATTENTION_WORDS"] = ["lovely"]
+        attention.refresh()  # new words: every answer is flagged again
+        db.session.commit()
+        by_word = db.session.execute(answers.worklist(scope())).scalars().all()
     assert [item.comment for item in low] == ["Box damaged"]
     assert sorted(item.comment for item in by_word) == ["Box damaged", "Lovely"]
 
@@ -114,7 +116,7 @@ def test_the_roll_up_follows_new_parcels_and_changed_answers(world):
         old = db.session.execute(db.select(Feedback).where(Feedback.rating == 5)).scalar_one()
         old.rating, old.updated_at = 3, at("2026-03-21T10:00")
         db.session.commit()
-        assert queries.refresh(ZONE, now=at("2026-03-21T12:00")) >= 2
+        assert rollup.refresh(ZONE, now=at("2026-03-21T12:00")) >= 2
         db.session.commit()
         after = queries.totals(wide)
     assert shipment and answer
@@ -129,7 +131,7 @@ def test_a_site_in_a_new_time_zone_rebuilds_the_roll_up(world):
         malmo = db.session.get(Site, site_id("Malmö"))
         malmo.time_zone = "UTC"
         db.session.commit()
-        queries.refresh(ZONE, now=at("2026-03-20T12:00"))
+        rollup.refresh(ZONE, now=at("2026-03-20T12:00"))
         db.session.commit()
         weeks = queries.per_week(scope())
     # Malmö's Sunday 23:30 UTC now stays in week 10.
@@ -153,7 +155,7 @@ def test_an_answer_counts_for_the_packer_named_on_its_card(world):
                                 created_at=at("2026-03-21T08:00"),
                                 updated_at=at("2026-03-21T08:00")))
         db.session.commit()
-        queries.refresh(ZONE, now=at("2026-03-21T12:00"))
+        rollup.refresh(ZONE, now=at("2026-03-21T12:00"))
         db.session.commit()
         packers = {packer.id: numbers for packer, numbers in queries.per_packer(scope())}
         total = queries.totals(scope())
@@ -161,3 +163,23 @@ def test_an_answer_counts_for_the_packer_named_on_its_card(world):
     assert (packers[ase].packed, packers[ase].rating_sum) == (2, 5 + 2)
     assert packers[bo].packed == 3 and packers[bo].rating_sum == 4 + 3 + 4
     assert total.packed == 5 and total.answered == 4  # the shipment is answered once
+
+
+def test_the_overview_reads_what_the_single_questions_read(world):
+    app, ase, _bo = world
+    with app.app_context():
+        malmo = site_id("Malmö")
+        for narrow in ({}, {"site": malmo}, {"language": "da"}, {"packer_id": ase}):
+            single = scope(**narrow)
+            seen = queries.overview(single)
+            assert seen.totals == queries.totals(single)
+            assert seen.weeks == queries.per_week(single)
+            assert [(p.id, n) for p, n in seen.packers] == [
+                (p.id, n) for p, n in queries.per_packer(single)]
+            assert seen.stations == queries.per_station(single)
+            assert seen.sites == queries.per_site(single)
+    with app.app_context():
+        empty = queries.overview(Period(date(2020, 1, 6), date(2020, 1, 12)).scope(ZONE))
+    assert (empty.totals, empty.packers, empty.stations, empty.sites) == (
+        queries.Numbers(), [], [], [])
+    assert [n for _monday, n in empty.weeks] == [queries.Numbers()]

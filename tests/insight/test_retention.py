@@ -4,7 +4,7 @@ ratings and every aggregate the dashboard shows stay as they were."""
 from datetime import date, timedelta
 
 from greetings.extensions import db
-from greetings.insight import queries
+from greetings.insight import queries, rollup
 from greetings.insight.service import Period
 from greetings.models import Feedback, FollowUp, utcnow
 from greetings.privacy import purge
@@ -22,12 +22,12 @@ def test_purge_drops_old_comment_text_and_notes_but_keeps_the_numbers(any_app):
     everything = Period(date(2000, 1, 1), date.today() + timedelta(days=1)).scope(ZONE)
     with any_app.app_context():
         db.session.add(FollowUp(feedback_id=old, status="contacted", note="Søren: new box"))
-        queries.refresh(ZONE)
+        rollup.refresh(ZONE)
         db.session.commit()
         before = queries.totals(everything)
         counts = purge(180)
         db.session.commit()
-        queries.refresh(ZONE)
+        rollup.refresh(ZONE)
         db.session.commit()
         after = queries.totals(everything)
         assert (counts["comments"], counts["notes"]) == (1, 1)
