@@ -1,6 +1,7 @@
 """Staff logins: hashed passwords, throttled sign-in, sessions that end for real."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,8 +15,14 @@ from .roles import ROLES, Role, admin_required, manager_required, role_required
 __all__ = ["ROLES", "Role", "SignIn", "admin_required", "authenticate", "create_user",
            "end_sessions", "load_user", "manager_required", "role_required"]
 
-# Compared against when the e-mail is unknown, so both paths cost one hash check.
-_DUMMY_HASH = generate_password_hash("not a password")
+@cache
+def _dummy_hash() -> str:
+    """A hash to check against when the e-mail is unknown, so both paths cost one check.
+
+    Made on first use, not at import: scrypt takes ~0.2 s, and every process (each
+    gunicorn worker, each CLI command) imports this module.
+    """
+    return generate_password_hash("not a password")
 
 login.login_message = _l("Please sign in to open that page.")
 login.login_message_category = "info"
@@ -83,7 +90,7 @@ def authenticate(email: str, password: str, address: str | None) -> SignIn:
     user = db.session.execute(
         select(User).where(func.lower(User.email) == email)).scalar_one_or_none()
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         user = None
     elif not check_password_hash(user.password_hash, password):
         user = None
