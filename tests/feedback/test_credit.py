@@ -11,14 +11,16 @@ from greetings.station.service import repack
 from tests.feedback.conftest import make_shipment, post_answer
 
 
-def _station(name: str, site: str) -> int:
-    place = Site(name=site, time_zone="Europe/Copenhagen")
-    db.session.add(place)
-    db.session.flush()
-    station = Station(name=name, site_id=place.id)
-    db.session.add(station)
-    db.session.flush()
-    return station.id
+def _station(app, name: str, site: str) -> tuple[int, int]:
+    """Make a station at a new site; return both ids."""
+    with app.app_context():
+        place = Site(name=site, time_zone="Europe/Copenhagen")
+        db.session.add(place)
+        db.session.flush()
+        station = Station(name=name, site_id=place.id)
+        db.session.add(station)
+        db.session.commit()
+        return station.id, place.id
 
 
 def _credit_of(app, token: str) -> tuple[int, int | None]:
@@ -40,10 +42,7 @@ def _move_to(app, token: str, station_id: int) -> None:
 
 def test_a_new_answer_counts_for_the_cards_packer_and_site(any_app):
     token, packer_id, _ = make_shipment(any_app)
-    with any_app.app_context():
-        aarhus = _station("Pakkebord 1", "Aarhus")
-        site_id = db.session.get(Station, aarhus).site_id
-        db.session.commit()
+    aarhus, site_id = _station(any_app, "Pakkebord 1", "Aarhus")
     _move_to(any_app, token, aarhus)
     assert post_answer(any_app.test_client(), token, "5", "Fint").status_code == 303
     assert _credit_of(any_app, token) == (packer_id, site_id)
@@ -58,11 +57,8 @@ def test_a_card_made_without_a_station_counts_for_the_shipments_site(any_app):
 def test_an_answer_through_an_old_card_after_a_repack_stays_with_that_card(any_app):
     old_token, first_packer, number = make_shipment(any_app, display_name="Åse")
     _, second_packer, _ = make_shipment(any_app, display_name="Bo")
-    with any_app.app_context():
-        aarhus, malmo = _station("Aarhus 1", "Aarhus"), _station("Malmö 1", "Malmö")
-        aarhus_site, malmo_site = (db.session.get(Station, aarhus).site_id,
-                                   db.session.get(Station, malmo).site_id)
-        db.session.commit()
+    aarhus, aarhus_site = _station(any_app, "Aarhus 1", "Aarhus")
+    malmo, malmo_site = _station(any_app, "Malmö 1", "Malmö")
     _move_to(any_app, old_token, aarhus)
     with any_app.app_context():
         shipment = db.session.execute(
@@ -89,10 +85,7 @@ def test_an_answer_through_an_old_card_after_a_repack_stays_with_that_card(any_a
 def test_answers_written_through_the_orm_are_credited_too(any_app):
     # What scripts and the test factories do: the same credit as the customer's page.
     token, packer_id, _ = make_shipment(any_app)
-    with any_app.app_context():
-        oslo = _station("Oslo 1", "Oslo")
-        site_id = db.session.get(Station, oslo).site_id
-        db.session.commit()
+    oslo, site_id = _station(any_app, "Oslo 1", "Oslo")
     _move_to(any_app, token, oslo)
     with any_app.app_context():
         card = db.session.execute(db.select(Card).where(Card.token == token)).scalar_one()
@@ -109,10 +102,8 @@ def test_the_migration_credits_the_answers_already_stored(any_app):
     old_token, first_packer, number = make_shipment(any_app, display_name="Åse")
     bare_token, bare_packer, _ = make_shipment(any_app, display_name="Cy")
     _, second_packer, _ = make_shipment(any_app, display_name="Bo")
-    with any_app.app_context():
-        aarhus, malmo = _station("Aarhus 1", "Aarhus"), _station("Malmö 1", "Malmö")
-        aarhus_site = db.session.get(Station, aarhus).site_id
-        db.session.commit()
+    aarhus, aarhus_site = _station(any_app, "Aarhus 1", "Aarhus")
+    malmo, _ = _station(any_app, "Malmö 1", "Malmö")
     _move_to(any_app, old_token, aarhus)
     with any_app.app_context():
         shipment = db.session.execute(
