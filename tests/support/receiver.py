@@ -73,6 +73,11 @@ class Receiver:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender went away mid-body (a worker killed while sending): no
+                    # web server hands such a request to its application, so neither do we.
+                    self.close_connection = True
+                    return
                 request = Received(self.headers.get("webhook-id", ""),
                                    {k.lower(): v for k, v in self.headers.items()}, body)
                 receiver._record(request)
