@@ -23,6 +23,18 @@ def _station(app, name: str, site: str) -> tuple[int, int]:
         return station.id, place.id
 
 
+def _repack(app, number: str, packer_id: int, station_id: int) -> tuple[str, int | None]:
+    """Repack the order as this packer at this station; the new card's token and the
+    shipment's site afterwards."""
+    with app.app_context():
+        shipment = db.session.execute(
+            db.select(Shipment).join(Order).where(Order.number == number)).scalar_one()
+        card = repack(shipment, db.session.get(Packer, packer_id),
+                      db.session.get(Station, station_id))
+        db.session.commit()
+        return card.token, shipment.site_id
+
+
 def _credit_of(app, token: str) -> tuple[int, int | None]:
     with app.app_context():
         feedback = db.session.execute(
@@ -60,14 +72,8 @@ def test_an_answer_through_an_old_card_after_a_repack_stays_with_that_card(any_a
     aarhus, aarhus_site = _station(any_app, "Aarhus 1", "Aarhus")
     malmo, malmo_site = _station(any_app, "Malmö 1", "Malmö")
     _move_to(any_app, old_token, aarhus)
-    with any_app.app_context():
-        shipment = db.session.execute(
-            db.select(Shipment).join(Order).where(Order.number == number)).scalar_one()
-        new_card = repack(shipment, db.session.get(Packer, second_packer),
-                          db.session.get(Station, malmo))
-        new_token = new_card.token
-        db.session.commit()
-        assert shipment.site_id == malmo_site  # the repack moved the shipment
+    new_token, parcel_site = _repack(any_app, number, second_packer, malmo)
+    assert parcel_site == malmo_site  # the repack moved the shipment
     client = any_app.test_client()
     assert post_answer(client, old_token, "1", "Box was damaged").status_code == 303
     assert post_answer(client, new_token, "5").status_code == 303
@@ -105,11 +111,7 @@ def test_the_migration_credits_the_answers_already_stored(any_app):
     aarhus, aarhus_site = _station(any_app, "Aarhus 1", "Aarhus")
     malmo, _ = _station(any_app, "Malmö 1", "Malmö")
     _move_to(any_app, old_token, aarhus)
-    with any_app.app_context():
-        shipment = db.session.execute(
-            db.select(Shipment).join(Order).where(Order.number == number)).scalar_one()
-        repack(shipment, db.session.get(Packer, second_packer), db.session.get(Station, malmo))
-        db.session.commit()
+    _repack(any_app, number, second_packer, malmo)
     client = any_app.test_client()
     for token in (old_token, bare_token):
         assert post_answer(client, token, "2", "late").status_code == 303
