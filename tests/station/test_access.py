@@ -63,8 +63,8 @@ def test_a_forged_station_cookie_is_no_station(app):
     assert b"not a packing station" in client.get("/station/").data
 
 
-def test_pack_api_accepts_a_signed_in_station_with_its_csrf_token(tmp_path, sqlite_url):
-    app = station_app(tmp_path, sqlite_url)
+def _packer_with_csrf(app):
+    """A station set up with CSRF on, Åse signed in by badge; the client and its token."""
     client = app.test_client()
     page = client.get("/staff/login").get_data(as_text=True)
     csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
@@ -73,6 +73,12 @@ def test_pack_api_accepts_a_signed_in_station_with_its_csrf_token(tmp_path, sqli
     client.post("/station/setup", data={"name": "Bord", "profile": "a6", "csrf_token": csrf,
                                         "print_mode": "browser", "idle_minutes": "10"})
     client.post("/station/badge", data={"badge": "B-1", "csrf_token": csrf})
+    return client, csrf
+
+
+def test_pack_api_accepts_a_signed_in_station_with_its_csrf_token(tmp_path, sqlite_url):
+    app = station_app(tmp_path, sqlite_url)
+    client, csrf = _packer_with_csrf(app)
     pack = {"order": "7001", "badge": "B-1"}
     assert client.post("/api/v1/pack", json=pack).status_code == 400  # no CSRF token
     response = client.post("/api/v1/pack", json=pack, headers={"X-CSRFToken": csrf})
@@ -156,14 +162,7 @@ def test_through_a_station_a_packer_packs_only_as_themselves(tmp_path, sqlite_ur
     runner = app.test_cli_runner()
     assert runner.invoke(args=["packer", "add", "Bo Berg", "--display-name", "Bo",
                                "--badge", "B-2"]).exit_code == 0
-    client = app.test_client()
-    page = client.get("/staff/login").get_data(as_text=True)
-    csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    client.post("/staff/login", data={"email": MANAGER[0], "password": MANAGER[1],
-                                      "csrf_token": csrf})
-    client.post("/station/setup", data={"name": "Bord", "profile": "a6", "csrf_token": csrf,
-                                        "print_mode": "browser", "idle_minutes": "10"})
-    client.post("/station/badge", data={"badge": "B-1", "csrf_token": csrf})
+    client, csrf = _packer_with_csrf(app)
     response = client.post("/api/v1/pack", json={"order": "7001", "badge": "B-2"},
                            headers={"X-CSRFToken": csrf})
     assert response.status_code == 403
