@@ -57,7 +57,10 @@ def test_flask_babel_gives_the_catalogs_words_whatever_the_request_locale(app):
         assert card_words("nb-NO") is card_words("nb")  # kept per card language
 
 
-def test_a_packed_danish_order_prints_the_danish_words(app, client, runner):
+def _pack_danish_order(client, runner, number: str) -> tuple[dict, bytes]:
+    """Set up a shop, Åse and a token through the CLI, pack Søren's Danish order through the
+    API; return the shipment as the API gave it and its card's PDF."""
+
     def cli(*args):
         result = runner.invoke(args=list(args))
         assert result.exit_code == 0, result.output
@@ -66,14 +69,20 @@ def test_a_packed_danish_order_prints_the_danish_words(app, client, runner):
     cli("integration", "add", "erp", "--kind", "standard", "--secret", STANDARD_SECRET)
     cli("packer", "add", "Åse Marie Nygaard", "--display-name", "Åse", "--badge", "B-001")
     token = cli("token", "add", "warehouse").split()[-1]
-    body = generic_body("1042", customer={"first_name": "Søren", "locale": "da-DK"})
+    body = generic_body(number, customer={"first_name": "Søren", "locale": "da-DK"})
     assert client.post("/webhooks/erp", data=body,
                        headers=standard_headers(body)).status_code == 200
     auth = {"Authorization": f"Bearer {token}"}
-    packed = client.post("/api/v1/pack", json={"order": "1042", "badge": "B-001"}, headers=auth)
+    packed = client.post("/api/v1/pack", json={"order": number, "badge": "B-001"}, headers=auth)
     assert packed.status_code == 200, packed.json
-    url = packed.json["shipment"]["insert_url"].removeprefix("https://greet.test")
-    text = flat(page_text(client.get(url, headers=auth).data))
+    shipment = packed.json["shipment"]
+    url = shipment["insert_url"].removeprefix("https://greet.test")
+    return shipment, client.get(url, headers=auth).data
+
+
+def test_a_packed_danish_order_prints_the_danish_words(app, client, runner):
+    _, pdf = _pack_danish_order(client, runner, "1042")
+    text = flat(page_text(pdf))
     for expected in ("Kære Søren,", "Fortæl Åse, hvad du synes →", "Pakket af Åse"):
         assert flat(expected) in text
 
@@ -82,23 +91,9 @@ def test_the_card_takes_theme_accent_and_short_address_from_the_settings(app, cl
     from greetings.cards.tokens import normalise
     from tests.cards.test_render import _content
 
-    def cli(*args):
-        result = runner.invoke(args=list(args))
-        assert result.exit_code == 0, result.output
-        return result.output.strip()
-
     app.config.update(CARD_THEME="minimal", BRAND_ACCENT="#1f6f5c", BRAND_NAME="Nordlys")
-    cli("integration", "add", "erp", "--kind", "standard", "--secret", STANDARD_SECRET)
-    cli("packer", "add", "Åse Marie Nygaard", "--display-name", "Åse", "--badge", "B-001")
-    token = cli("token", "add", "warehouse").split()[-1]
-    body = generic_body("1043", customer={"first_name": "Søren", "locale": "da-DK"})
-    assert client.post("/webhooks/erp", data=body,
-                       headers=standard_headers(body)).status_code == 200
-    auth = {"Authorization": f"Bearer {token}"}
-    packed = client.post("/api/v1/pack", json={"order": "1043", "badge": "B-001"}, headers=auth)
-    feedback = packed.json["shipment"]["feedback_url"]
-    url = packed.json["shipment"]["insert_url"].removeprefix("https://greet.test")
-    pdf = client.get(url, headers=auth).data
+    shipment, pdf = _pack_danish_order(client, runner, "1043")
+    feedback = shipment["feedback_url"]
     text = flat(page_text(pdf))
     # The short address: no scheme, the token in groups, typed back to the same token.
     printed = re.search(r"greet\.test/f/([A-Z2-7]{4}(?:-[A-Z2-7]{1,4})+)", text)
