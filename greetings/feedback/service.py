@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..cards.tokens import normalise
 from ..extensions import db
@@ -128,6 +129,9 @@ def save_answer(card: Card, answer: FeedbackIn) -> Feedback:
             event = "feedback.received"
     feedback.rating, feedback.comment = answer.rating, answer.comment
     feedback.language, feedback.updated_at = answer.language, now
+    # Always an ORM update, even when the values equal what the Core insert just stored:
+    # the worklist flag is set by insight.attention's before_update hook, not by the insert.
+    flag_modified(feedback, "rating")
     record_feedback_event(feedback, event)  # the outbox, in this same transaction
     return feedback
 
