@@ -265,10 +265,14 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
         return entries[0][end_key] - entries[0][start_key] if entries else None
 
     total, to_fetch, scan_post, gap, pdf_get, viewer = [], [], [], [], [], []
+    post_connect, post_wait, post_body = [], [], []
     for s in samples:
         total.append(s["ready"] - s["enter"])
         to_fetch.append(s["sent"] - s["enter"])
         scan_post.append(segment(s, "/station/scan", "start", "end"))
+        post_connect.append(segment(s, "/station/scan", "start", "requestStart"))
+        post_wait.append(segment(s, "/station/scan", "requestStart", "responseStart"))
+        post_body.append(segment(s, "/station/scan", "responseStart", "end"))
         pdf_get.append(segment(s, "insert.pdf", "start", "end"))
         scans = [e for e in s["entries"] if e["name"].endswith("/station/scan")]
         pdfs = [e for e in s["entries"] if e["name"].endswith("insert.pdf")]
@@ -294,6 +298,9 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
     rows = [row]
     parts = [("  Enter → scan sent (page script)", to_fetch),
              ("  POST /station/scan (fetch start → last byte)", scan_post),
+             ("    fetch start → request sent (queueing, connection)", post_connect),
+             ("    request sent → first byte (the server's answer)", post_wait),
+             ("    first byte → last byte", post_body),
              ("  answer → card's frame set (JSON, base64 → blob, DOM)", gap),
              ("  GET insert.pdf (request → last byte; none when the card came inline)",
               pdf_get),
@@ -383,7 +390,7 @@ def scan_without_browser(server: GunicornServer, numbers: list[str], cookies: st
     import http.client
     from urllib.parse import urlencode
 
-    both, posts, gets, problems = [], [], [], []
+    both, posts, first_bytes, gets, problems = [], [], [], [], []
     for number in numbers:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         started = time.perf_counter()
@@ -392,6 +399,7 @@ def scan_without_browser(server: GunicornServer, numbers: list[str], cookies: st
             "Cookie": cookies, "Accept": "application/json",
             "Content-Type": "application/x-www-form-urlencoded"})
         answer = connection.getresponse()
+        first_bytes.append((time.perf_counter() - started) * 1000)
         body = answer.read()
         posted = time.perf_counter()
         connection.close()
@@ -415,7 +423,8 @@ def scan_without_browser(server: GunicornServer, numbers: list[str], cookies: st
     row = Row(f"Same scan + PDF, Python client, no browser ({len(numbers)} scans)", both,
               goal="all printed")
     row.problems += problems[:3]
-    rows = [row, Row("  POST /station/scan", posts)]
+    rows = [row, Row("  POST /station/scan", posts),
+            Row("    request → first byte (the server's answer)", first_bytes)]
     return rows + ([Row("  GET insert.pdf", gets)] if gets else [])
 
 

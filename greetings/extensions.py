@@ -28,8 +28,8 @@ csrf = CSRFProtect()
 login = LoginManager()
 babel = Babel()
 
-__all__ = ["babel", "csrf", "db", "get_locale", "hold_sqlite_write_lock", "limiter", "login",
-           "migrate"]
+__all__ = ["babel", "commit_keeping_loaded", "csrf", "db", "get_locale",
+           "hold_sqlite_write_lock", "limiter", "login", "migrate"]
 _WRITE_LOCK = "sqlite_write_lock"
 
 
@@ -76,6 +76,21 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str):
         # is synced. NORMAL (still crash-safe for the app) is an instance-config choice.
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit the request's session without expiring the rows it loaded or wrote.
+
+    For a view that answers from the rows it has just committed: a plain commit expires
+    them all, and the answer would load each one again (at a station's scan: the station,
+    order, shipment and packer, four statements between Enter and the card).
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def hold_sqlite_write_lock(session: Session) -> Connection:

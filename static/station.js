@@ -109,7 +109,7 @@
     var buffer = "", queue = [], busy = false, handled = 0;
     // Cards print one after another, in scan order, while the next scans are already
     // being sent: a burst need not wait for each viewer before asking for the next card.
-    var printing = Promise.resolve();
+    var printing = Promise.resolve(), cardsWaiting = 0;
     var words = station.dataset;
 
     function counts() {
@@ -241,20 +241,29 @@
       });
     }
 
+    // A card goes into its frame at once when no card before it is still loading, else
+    // right after that one.
+    function printInTurn(source) {
+      cardsWaiting += 1;
+      var start = function () { return printPdf(source); };
+      var done = function () { cardsWaiting -= 1; };
+      printing = (cardsWaiting === 1 ? start() : printing.then(start)).then(done);
+    }
+
     function handle(answer, job) {
       handled += 1;
       answer.code = job.code;
+      var printed = answer.card_id && answer.result === "printed";
+      // The card first: Chromium's PDF viewer then starts (in a process of its own) while
+      // this page shows the answer, instead of after it.
+      if (printed && station.dataset.printMode === "browser") { printInTurn(cardSource(answer)); }
       showResult(answer);
       log(answer);
       ask(answer, job);
-      if (answer.card_id && answer.result === "printed") {
+      if (printed) {
         reprintButton.dataset.url = "/station/cards/" + answer.card_id + "/print";
         reprintButton.disabled = false;
         if (answer.job) { follow(answer); }
-        if (station.dataset.printMode === "browser") {
-          var source = cardSource(answer);
-          printing = printing.then(function () { return printPdf(source); });
-        }
       }
     }
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from ..cards.service import card_pdf
 from ..errors import wants_problem_json
-from ..extensions import db, limiter
+from ..extensions import commit_keeping_loaded, db, limiter
 from ..feedback.service import wall_for
 from ..models import Card, Packer, PrintMode, Station
 from ..staff.service import manager_required
@@ -225,7 +225,7 @@ def scan_order():
     choice = Choice(form.action.data) if form.action.data else None
     shop_id = int(form.shop.data) if form.shop.data else None
     outcome = scan(form.code.data, g.packer, station, choice, shop_id)
-    db.session.commit()
+    commit_keeping_loaded()
     return _answer_scan(print_card(outcome, station), station)
 
 
@@ -235,7 +235,7 @@ def reprint(card_id):
     """Print a card again (a reprint, or a retry after a printer failure): one print."""
     station = identity.current_station()
     outcome = record_reprint(db.get_or_404(Card, card_id))
-    db.session.commit()
+    commit_keeping_loaded()
     return _answer_scan(print_card(outcome, station), station)
 
 

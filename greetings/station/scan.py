@@ -19,9 +19,9 @@ from .service import (
     count_print,
     find_order,
     order_shop,
-    pack_order,
     packed_or_packable,
     repack,
+    store_shipment,
 )
 
 
@@ -82,7 +82,7 @@ def scan(code: str, packer: Packer, station: Station, choice: Choice | None = No
     if shipment is not None and shipment.packer_id != packer.id and choice is None:
         return ScanOutcome(ScanResult.OTHER_PACKER, code, order, shipment, shipment.card)
     if shipment is None:
-        shipment = pack_order(order, packer, station)
+        shipment = store_shipment(order, packer, station)
         card, again = shipment.card, False
     elif choice == Choice.REPACK:
         card, again = repack(shipment, packer, station), False

@@ -156,6 +156,15 @@ def pack_order(order: Order, packer: Packer, station: Station | None = None) -> 
     existing = packed_or_packable(order)
     if existing is not None:
         return existing
+    return store_shipment(order, packer, station)
+
+
+def store_shipment(order: Order, packer: Packer, station: Station | None = None) -> Shipment:
+    """Record the shipment and its first card of an order that packed_or_packable found
+    unpacked a moment ago (pack_order without asking again); return the stored shipment.
+
+    Should another station have packed it meanwhile, its shipment comes back unchanged.
+    """
     insert = dialect_insert(db.session.get_bind().dialect.name)
     now = utcnow()
     stored = db.session.execute(
