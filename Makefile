@@ -32,8 +32,13 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check greetings tests bench wsgi.py gunicorn.conf.py
 
+# Two pytest-xdist workers: the tests spend much of their time waiting on the servers and
+# browsers they start, so two processes overlap well on two cores (CI has two). Each file
+# runs whole on one worker (--dist loadfile), so its module-scoped servers start once.
+# `make test PYTEST_WORKERS=0` runs everything in one process.
+PYTEST_WORKERS ?= 2
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: install
 	$(PY) bench/intake.py

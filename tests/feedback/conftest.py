@@ -1,6 +1,7 @@
 """Factories for the feedback tests: packed shipments, a customer's client with CSRF."""
 
 import io
+import os
 import re
 from itertools import count
 
@@ -21,14 +22,18 @@ def compiled_catalogs():
     """Compile the .po catalogs whose .mo is missing or older, as `make install` does.
 
     The .mo files are not in git; without them every page would silently be English.
+    Written to a file of this process's own, then renamed over the .mo: another
+    pytest-xdist worker (or a server it started) may be reading that .mo right now.
     """
     for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
-            with mo_path.open("wb") as mo_file:
+            own_path = mo_path.with_name(f"messages.mo.{os.getpid()}")
+            with own_path.open("wb") as mo_file:
                 write_mo(mo_file, catalog)
+            os.replace(own_path, mo_path)
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 

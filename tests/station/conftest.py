@@ -72,10 +72,16 @@ def set_up_station(page, server, name="Pakkebord 1", idle_minutes=10, profile="a
 
 
 def sign_in_by_badge(page, badge=BADGE):
-    """Scan a badge as a scanner does: the code, then Enter."""
+    """Scan a badge as a scanner does: the code, then Enter; return once the station's
+    script has taken over the scan form.
+
+    Before that, an Enter in #code would post the form without JavaScript (a page with no
+    data-seq to wait for): that happened on a busy machine, two test processes at once.
+    """
     page.fill("#badge", badge)
     page.press("#badge", "Enter")
     page.wait_for_selector("#code")
+    expect(page.locator("#station")).to_have_attribute("data-ready", "1", timeout=30_000)
 
 
 def scan(page, code):

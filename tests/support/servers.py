@@ -8,6 +8,7 @@ benchmarks never share state with each other or with a developer's own database.
 
 import glob
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,11 +22,48 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Ports for the servers the tests start. Not bind(0)'s: that draws from Linux's ephemeral
+# range (32768-60999), where any outgoing connection may take the port as its source port
+# between the pick and the server's bind, and where another pytest-xdist worker may be
+# handed the same port before the first one's server binds it. So each worker picks from a
+# block of its own below that range (a run without xdist: block 0), starting at a random
+# place in it (another run on the same machine most likely starts elsewhere), never twice
+# while the block lasts, and only ports nothing is bound to.
+PORT_BLOCK_START, PORT_BLOCK_SIZE, PORT_BLOCKS = 20_000, 1_000, 12
+_ports_handed_out: set[int] = set()
+_next_port: list[int] = []
+
+
+def port_block() -> range:
+    """The ports this process hands out: one block per pytest-xdist worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, … under xdist
+    number = int(worker[2:]) + 1 if worker[2:].isdigit() else 0
+    low = PORT_BLOCK_START + (number % PORT_BLOCKS) * PORT_BLOCK_SIZE
+    return range(low, low + PORT_BLOCK_SIZE)
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Return a TCP port on 127.0.0.1 that nothing is bound to and no other test holds."""
+    block = port_block()
+    if not _next_port:
+        _next_port.append(random.randrange(block.start, block.stop))
+    for _ in range(len(block)):
+        port = _next_port[0]
+        _next_port[0] = block.start + (port + 1 - block.start) % len(block)
+        if port in _ports_handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_handed_out.add(port)
+        return port
+    if not _ports_handed_out:
+        raise OSError(f"no free port in {block.start}-{block.stop - 1}")
+    # Every port of the block was handed out once: the servers of early tests are long gone.
+    _ports_handed_out.clear()
+    return free_port()
 
 
 def stop_process_group(process: subprocess.Popen | None) -> None:
