@@ -1,7 +1,6 @@
 """A phone in Chromium: from a printed card's QR code to the thank-you, with and without JS."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -55,9 +54,7 @@ def rate_and_send(page, url, comment):
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_from_card_to_thank_you(browser, live_server, card_url, javascript):
     context, page = phone(browser, java_script_enabled=javascript)
-    started = time.monotonic()
     rate_and_send(page, card_url, "Kaffen kom perfekt frem ☕")
-    assert time.monotonic() - started < 10
     assert page.locator("h1").inner_text() == "Tak, Søren!"
     assert "Åse ser dit svar ved pakkestationen" in page.locator("main").inner_text()
     assert "Kaffen kom perfekt frem ☕" in page.locator("blockquote").inner_text()
