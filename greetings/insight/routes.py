@@ -209,7 +209,7 @@ def digest_page():
     monday = _digest_week()
     _fresh()
     return render_template("insight/digest.html", digest=digest.build(monday, _zone()),
-                           previous=monday - timedelta(days=7),
+                           cells=Cells(), previous=monday - timedelta(days=7),
                            next=monday + timedelta(days=7))
 
 
