@@ -164,7 +164,7 @@ def load(url: str, shipments: int, feedback: int) -> float:
                          autocommit=True) as connection:
         # The flags rewrote a third of feedback: its visibility map again (index-only
         # scans of the worklist's partial index), as autovacuum would.
-        connection.execute("VACUUM ANALYZE feedback, insight_days")
+        connection.execute("VACUUM ANALYZE feedback, insight_days, insight_weeks")
     return loaded
 
 
@@ -344,8 +344,8 @@ def explain(url: str) -> list[tuple[str, str]]:
     plans = []
     with app.app_context():
         scope = default_period(date.today()).scope("Europe/Copenhagen")
-        summed = queries._scoped([queries.InsightDay.packer_id, *queries._measures()],
-                                 scope).group_by(queries.InsightDay.packer_id)
+        summed, rows = queries._scoped(lambda rows: [rows.c.packer_id], scope)
+        summed = summed.group_by(rows.c.packer_id)
         ratings = [db.func.count(db.case((Feedback.rating == value, 1)))
                    for value in queries.RATINGS]
         direct = (db.select(Shipment.packer_id, db.func.count(Shipment.id),

@@ -17,6 +17,7 @@ from ..models import (
     Feedback,
     InsightDay,
     InsightRefresh,
+    InsightWeek,
     Order,
     Shipment,
     Site,
@@ -97,26 +98,61 @@ def _rebuild_day(day: date, zones: dict[int | None, str]) -> None:
             _COLUMNS, _day_rows(day, start, end, site_ids)))
 
 
-def _changed_days(since: datetime | None, now: datetime,
+def _rebuild_week(monday: date) -> None:
+    """Replace one week's `insight_weeks` rows with the sums of its seven days."""
+    day = InsightDay
+    keys = (day.packer_id, day.station_id, day.site_id, day.language)
+    db.session.execute(delete(InsightWeek).where(InsightWeek.week == monday))
+    db.session.execute(insert(InsightWeek).from_select(
+        ["week", *_COLUMNS[1:]],
+        select(literal(monday, type_=Date), *keys,
+               *[func.sum(getattr(day, name)) for name in _COLUMNS[5:]])
+        .where(day.day >= monday, day.day <= monday + timedelta(days=6)).group_by(*keys)))
+
+
+def _recent(since: datetime, now: datetime) -> list[tuple[str, int, datetime, datetime, int]]:
+    """Parcels packed and answers given or changed in [since, now], as (kind, id, when,
+    packed_at, site): `when` is what the watermark compares, packed_at and the site the
+    local day the row counts on."""
+    # Up to now only: a row stamped in the future (a clock ahead) is taken once its time
+    # has come, rather than rebuilding its day on every page view until then.
+    packed = db.session.execute(
+        select(Shipment.id, Shipment.packed_at, Shipment.site_id)
+        .where(Shipment.packed_at >= since, Shipment.packed_at <= now)).all()
+    answered = db.session.execute(
+        select(Feedback.id, Feedback.updated_at, Shipment.packed_at, Shipment.site_id)
+        .join(Card, Card.id == Feedback.card_id).join(Shipment, Shipment.id == Card.shipment_id)
+        .where(Feedback.updated_at >= since, Feedback.updated_at <= now)).all()
+    return ([("s", key, moment, moment, site) for key, moment, site in packed]
+            + [("f", key, when, moment, site) for key, when, moment, site in answered])
+
+
+def _digest(rows) -> str:
+    """A digest of which rows (and of which versions: their time) a refresh counted."""
+    text = "|".join(f"{kind}{key}@{when.isoformat()}" for kind, key, when, _m, _s in sorted(
+        rows, key=lambda row: (row[0], row[1], row[2])))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _changed_days(mark: InsightRefresh | None, now: datetime,
                   zones: dict[int | None, str]) -> set[date]:
     """The local days whose roll-up may be out of date: all when never built, else the
-    days of parcels packed since, and of parcels whose answer was given or changed since."""
-    if since is None:
+    days of parcels packed, and of parcels whose answer was given or changed, since the
+    last refresh or in the SETTLE before it (rows still committing then) - unless those
+    are exactly the rows the last refresh counted (its `settled` digest) and nothing came
+    after: then none. Without that test every page view in the SETTLE after any new
+    parcel rebuilt its day again (40-64 ms on the benchmark's year, docs/benchmarks.md)."""
+    if mark is None:
         first = db.session.execute(select(func.min(Shipment.packed_at))).scalar() or now
         day = min(to_local(first, zone).date() for zone in zones.values())
         last = max(to_local(now, zone).date() for zone in zones.values())
         return {day + timedelta(days=n) for n in range((last - day).days + 1)}
-    # Up to now only: a row stamped in the future (a clock ahead) is taken once its time
-    # has come, rather than rebuilding its day on every page view until then.
-    packed = db.session.execute(
-        select(Shipment.packed_at, Shipment.site_id)
-        .where(Shipment.packed_at >= since, Shipment.packed_at <= now)).all()
-    answered = db.session.execute(
-        select(Shipment.packed_at, Shipment.site_id)
-        .join(Card, Card.shipment_id == Shipment.id).join(Feedback, Feedback.card_id == Card.id)
-        .where(Feedback.updated_at >= since, Feedback.updated_at <= now)).all()
+    rows = _recent(mark.refreshed_to - SETTLE, now)
+    if mark.settled is not None and all(row[2] <= mark.refreshed_to for row in rows) \
+            and _digest(rows) == mark.settled:
+        return set()
     return {to_local(moment, zones.get(site, zones[None])).date()
-            for moment, site in [*packed, *answered]}
+            for _kind, _key, _when, moment, site in rows}
 
 
 def refresh(zone: str, now: datetime | None = None) -> int:
@@ -132,23 +168,24 @@ def refresh(zone: str, now: datetime | None = None) -> int:
     zones = _zones(zone)
     fingerprint = _fingerprint(zones)
     mark = db.session.get(InsightRefresh, ROLLUP)
-    if mark is not None and mark.zone == fingerprint and not _changed_days(
-            mark.refreshed_to - SETTLE, now, zones):
+    if mark is not None and mark.zone == fingerprint and not _changed_days(mark, now, zones):
         return 0
     hold_sqlite_write_lock(db.session)
     mark = db.session.execute(select(InsightRefresh).where(InsightRefresh.name == ROLLUP)
                               .with_for_update()).scalar_one_or_none()
-    if mark is None:
-        mark = InsightRefresh(name=ROLLUP, zone=fingerprint, refreshed_to=now)
-        db.session.add(mark)
-        since = None
-    elif mark.zone != fingerprint:
+    if mark is None or mark.zone != fingerprint:
         db.session.execute(delete(InsightDay))
-        since = None
+        db.session.execute(delete(InsightWeek))
+        days = _changed_days(None, now, zones)
     else:
-        since = mark.refreshed_to - SETTLE
-    days = _changed_days(since, now, zones)
+        days = _changed_days(mark, now, zones)
     for day in sorted(days):
         _rebuild_day(day, zones)
+    for monday in sorted({day - timedelta(days=day.weekday()) for day in days}):
+        _rebuild_week(monday)
+    if mark is None:
+        mark = InsightRefresh(name=ROLLUP)
+        db.session.add(mark)
     mark.zone, mark.refreshed_to = fingerprint, now
+    mark.settled = _digest(_recent(now - SETTLE, now))
     return len(days)

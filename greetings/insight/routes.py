@@ -27,6 +27,7 @@ from ..models import Feedback, FollowUpStatus, utcnow
 from ..staff.roles import Role, role_required
 from ..station import identity
 from . import answers, attention, charts, digest, queries, rollup
+from .cells import Cells
 from .export import csv_lines
 from .forms import STATUS_LABELS, DashboardFilter, FollowUpForm, PinForm
 from .service import CannotPin, Period, insight_zone, read_period, week_period
@@ -98,8 +99,8 @@ def dashboard():
     return render_template(
         "insight/dashboard.html", form=form, period=period, totals=seen.totals,
         weeks=seen.weeks, chart=charts.response_chart(seen.weeks), packers=seen.packers,
-        stations=seen.stations, sites=seen.sites,
-        distribution_bar=charts.distribution_bar, filter_args=_filter_args(form), zone=_zone())
+        stations=seen.stations, sites=seen.sites, cells=Cells(),
+        filter_args=_filter_args(form), zone=_zone())
 
 
 @bp.get("/admin/dashboard.csv")
@@ -208,7 +209,7 @@ def digest_page():
     monday = _digest_week()
     _fresh()
     return render_template("insight/digest.html", digest=digest.build(monday, _zone()),
-                           previous=monday - timedelta(days=7),
+                           cells=Cells(), previous=monday - timedelta(days=7),
                            next=monday + timedelta(days=7))
 
 

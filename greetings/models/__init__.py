@@ -8,7 +8,7 @@ from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .brand import BRAND_ROW, BrandSettings
 from .cards import Card
 from .feedback import Feedback
-from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, Pin
+from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, InsightWeek, Pin
 from .intake import (
     Delivery,
     DeliveryOutcome,
@@ -39,9 +39,9 @@ from .throttle import SignInFailure
 __all__ = [
     "BRAND_ROW", "DEFAULT_SCOPES", "NAMING_CONVENTION", "ApiToken", "Base", "BrandSettings",
     "Card", "ConsentRecord", "ConsentVia", "Delivery", "DeliveryOutcome", "Feedback",
-    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "Integration",
-    "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem", "OrderStatus",
-    "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine",
+    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "InsightWeek",
+    "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem",
+    "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine",
     "ParkedApplication", "Pin", "PrintMode", "RefusalTally", "Role", "SchedulerLease",
     "Shipment", "SignInFailure", "Site", "Station", "User", "dialect_insert", "enum_column",
     "station_integrations", "utcnow",

@@ -183,3 +183,51 @@ def test_the_overview_reads_what_the_single_questions_read(world):
     assert (empty.totals, empty.packers, empty.stations, empty.sites) == (
         queries.Numbers(), [], [], [])
     assert [n for _monday, n in empty.weeks] == [queries.Numbers()]
+
+
+def test_whole_weeks_and_the_days_around_them_add_up_to_the_days(world):
+    app, ase, _bo = world
+    answered = at("2026-03-20T12:30")  # after the world's refresh: these days are rebuilt
+    make_parcel(app, ase, at("2026-03-10T08:00"), rating=4, answered_at=answered)  # week 11
+    make_parcel(app, ase, at("2026-03-16T08:00"), rating=1, answered_at=answered)  # week 12
+    with app.app_context():
+        assert rollup.refresh(ZONE, now=at("2026-03-20T13:00")) == 2
+        db.session.commit()
+        assert queries.totals(Period(date(2026, 3, 2), date(2026, 3, 22)).scope(ZONE)) \
+            .packed == 5 + 2
+        InsightDay = queries.InsightDay
+        for first, last in ((date(2026, 3, 4), date(2026, 3, 16)),  # days, a week, days
+                            (date(2026, 3, 2), date(2026, 3, 15)),  # two whole weeks
+                            (date(2026, 3, 3), date(2026, 3, 8)),  # days only
+                            (date(2026, 3, 9), date(2026, 3, 20))):  # a week, then days
+            span = Period(first, last).scope(ZONE)
+            days = db.session.execute(db.select(
+                db.func.sum(InsightDay.packed), db.func.sum(InsightDay.answered),
+                db.func.sum(InsightDay.rating_sum))
+                .where(InsightDay.day >= first, InsightDay.day <= last)).one()
+            numbers = queries.totals(span)
+            seen = queries.overview(span)
+            assert (numbers.packed, numbers.answered, numbers.rating_sum) == tuple(
+                int(value or 0) for value in days), (first, last)
+            assert seen.totals == numbers
+            assert seen.weeks == queries.per_week(span)
+            assert sum(n.packed for _monday, n in seen.weeks) == numbers.packed
+
+
+def test_a_refresh_rebuilds_nothing_when_nothing_new_came(world):
+    app, ase, _bo = world
+    with app.app_context():
+        # Within the SETTLE after the last refresh, the same rows: nothing to do.
+        rollup.refresh(ZONE, now=at("2026-03-21T12:00"))
+        db.session.commit()
+        assert rollup.refresh(ZONE, now=at("2026-03-21T12:00:30")) == 0
+        db.session.commit()
+    # Packed before the last refresh, committed after it (it was still committing).
+    make_parcel(app, ase, at("2026-03-21T11:59:50"))
+    with app.app_context():
+        assert rollup.refresh(ZONE, now=at("2026-03-21T12:00:40")) == 1
+        db.session.commit()
+        assert rollup.refresh(ZONE, now=at("2026-03-21T12:00:50")) == 0
+        db.session.commit()
+        total = queries.totals(Period(date(2026, 3, 16), date(2026, 3, 22)).scope(ZONE))
+    assert total.packed == 1
