@@ -55,19 +55,10 @@ class Pin(Base):
     feedback: Mapped[Feedback] = relationship()
 
 
-class InsightDay(Base):
-    """The dashboard's roll-up: one day (local to the site's time zone) of one packer at
-    one station and site in one language: parcels packed that day, and the answers to
-    them credited to this packer (the one named on the answered card).
+class RolledUp:
+    """The keys and sums a roll-up row holds, by day (InsightDay) or by week (InsightWeek):
+    one packer at one station and site in one language."""
 
-    Built from shipments and feedback by greetings.insight.queries (never written
-    elsewhere), refreshed for the days that changed, so the pages add up a few thousand
-    rows instead of millions of shipments.
-    """
-
-    __tablename__ = "insight_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     packer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # 0 for parcels packed through the API without a station, or without a site.
     station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -82,10 +73,26 @@ class InsightDay(Base):
     r4: Mapped[int] = mapped_column(Integer, default=0)
     r5: Mapped[int] = mapped_column(Integer, default=0)
 
+
+class InsightDay(RolledUp, Base):
+    """The dashboard's roll-up: one day (local to the site's time zone) of one packer at
+    one station and site in one language: parcels packed that day, and the answers to
+    them credited to this packer (the one named on the answered card).
+
+    Built from shipments and feedback by greetings.insight.queries (never written
+    elsewhere), refreshed for the days that changed, so the pages add up a few thousand
+    rows instead of millions of shipments.
+    """
+
+    __tablename__ = "insight_days"
+
+    # The roll-up's grain leads the primary key (sort_order: before the mixin's keys).
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
+
     __table_args__ = (Index("ix_insight_days_packer_day", "packer_id", "day"),)
 
 
-class InsightWeek(Base):
+class InsightWeek(RolledUp, Base):
     """The roll-up by week: `insight_days` summed per Monday (of the same local days) and
     the same keys, rebuilt from those days whenever one of them is (greetings.insight.
     rollup). Whole weeks of a period are read from here, seven times fewer rows than
@@ -94,19 +101,7 @@ class InsightWeek(Base):
 
     __tablename__ = "insight_weeks"
 
-    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday
-    packer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    language: Mapped[str] = mapped_column(String(16), primary_key=True)
-    packed: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
-    r1: Mapped[int] = mapped_column(Integer, default=0)
-    r2: Mapped[int] = mapped_column(Integer, default=0)
-    r3: Mapped[int] = mapped_column(Integer, default=0)
-    r4: Mapped[int] = mapped_column(Integer, default=0)
-    r5: Mapped[int] = mapped_column(Integer, default=0)
+    week: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)  # the Monday
 
     __table_args__ = (Index("ix_insight_weeks_packer_week", "packer_id", "week"),)
 
