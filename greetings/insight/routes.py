@@ -64,9 +64,9 @@ def _today() -> date:
 def _filters():
     """Read the period, site and language of the request; bad input falls back, never 500."""
     form = DashboardFilter(request.args)
-    known = {str(site_id): site_id for site_id, _name in queries.sites()}
-    form.site.choices = [("", _("All sites"))] + [
-        (str(site_id), name) for site_id, name in queries.sites()]
+    sites = queries.sites()
+    known = {str(site_id): site_id for site_id, _name in sites}
+    form.site.choices = [("", _("All sites"))] + [(str(site_id), name) for site_id, name in sites]
     form.lang.choices = [("", _("All languages"))] + [
         (code, code) for code in current_app.config["LANGUAGES"]]
     period = None
