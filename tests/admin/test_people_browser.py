@@ -23,6 +23,7 @@ from tests.conftest import make_app, make_integrations
 from tests.station.conftest import post_order, query, scan_printing
 from tests.support.browser import PRINT_STUB
 from tests.support.pdf import decode_qr, raster
+from tests.support.worker import wait_until
 
 MANAGER = ("nina@example.com", "first-day-at-work")
 
@@ -102,7 +103,11 @@ def test_a_new_manager_gets_a_packer_printing_with_a_drawn_signature(browser, wo
     page.get_by_role("link", name="Maja").first.click()
     card = page.locator("img.card-preview")
     expect(card).to_be_visible()
-    page.wait_for_function("document.querySelector('img.card-preview').naturalWidth > 300")
+    # Polled with evaluate: wait_for_function needs eval, which the page's CSP forbids (it
+    # only passed when the image had loaded before its first check).
+    wait_until(lambda: page.evaluate(
+        "document.querySelector('img.card-preview').naturalWidth") > 300,
+        timeout=30, what="the card preview to load")
     expect(page.get_by_text("Signature on cards")).to_be_visible()
     page.get_by_label("New PIN").fill("5829")
     page.get_by_role("button", name="Set PIN").click()
