@@ -72,6 +72,8 @@ def test_unknown_token_is_a_404_that_reveals_nothing(client, shipment, path):
 
 def test_page_shows_nothing_else_of_the_order(client, shipment):
     html = client.get(f"/f/{shipment['token']}").get_data(as_text=True)
+    # The random token in the page's own links may hold "DK" or the order's digits.
+    html = html.replace(shipment["token"], "")
     for private in ("Lærkegård", "Nygaard", shipment["number"], "DK", "@"):
         assert private not in html
 
