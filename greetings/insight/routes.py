@@ -233,7 +233,7 @@ def my_page():
     scope = this_week.scope(zone, packer_id=packer.id)
     all_time = Period(date(2000, 1, 1), _today()).scope(zone, packer_id=packer.id)
     return render_template(
-        "insight/my_page.html", station=identity.current_station(), packer=packer,
+        "insight/my_page.html", station=identity.current_station(), packer=packer, cells=Cells(),
         week=queries.totals(scope), ever=queries.totals(all_time),
         comments=answers.visible_comments(all_time, limit=10),
         best=answers.pinned(packer.id, limit=5))
