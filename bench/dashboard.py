@@ -26,6 +26,7 @@ an answer every 53 s, the year's pace), unless `--still`.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import statistics
 import sys
@@ -401,12 +402,21 @@ def explain(url: str) -> list[tuple[str, str]]:
             rows = db.session.connection().exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%")).scalars().all()
             plans.append((label, "\n".join(rows)))
+        zones = rollup._zones("Europe/Copenhagen")
+        yesterday = date.today() - timedelta_days(1)
         started = time.perf_counter()
-        rollup._rebuild_day(date.today() - timedelta_days(1),
-                             rollup._zones("Europe/Copenhagen"))
+        rollup._rebuild_day(yesterday, zones)
         db.session.commit()
         plans.append(("rebuild of one day of the roll-up (yesterday)",
                       f"{(time.perf_counter() - started) * 1000:.1f} ms"))
+        if "packers" in inspect.signature(rollup._rebuild_day).parameters:  # not before 11-30
+            for packers in ({1}, set(range(1, 16))):
+                started = time.perf_counter()
+                rollup._rebuild_day(yesterday, zones, packers)
+                rollup._rebuild_week(yesterday - timedelta_days(yesterday.weekday()), packers)
+                db.session.commit()
+                plans.append((f"rebuild of {len(packers)} packer(s)' rows of that day and "
+                              "its week", f"{(time.perf_counter() - started) * 1000:.1f} ms"))
     return plans
 
 
