@@ -189,18 +189,18 @@ def _notes() -> list[tuple[int, int, int | None, datetime]]:
 def _stale(mark: InsightRefresh, now: datetime, zones: dict[int | None, str],
            notes: list) -> dict[date, set[int]]:
     """The packers whose roll-up may be out of date, by local day: those of parcels
-    packed, and of parcels whose answer was given or changed, since the last refresh or in
-    the SETTLE before it (rows still committing then) - unless those are exactly the rows
-    the last refresh counted (its `settled` digest) and nothing came after - and those of
-    the repacks' notes. Without the digest every page view in the SETTLE after any new
-    parcel rebuilt its rows again."""
+    packed, and of parcels whose answer was given or changed, since the last refresh, and
+    those of the repacks' notes. Rows of the SETTLE before the last refresh (still
+    committing then) too, unless they are exactly the rows it counted (its `settled`
+    digest). Without the digest every page view in the SETTLE after any new parcel rebuilt
+    the rows of every parcel of those minutes again."""
     stale: dict[date, set[int]] = {}
     rows = _recent(mark.refreshed_to - SETTLE, now)
-    if mark.settled is None or any(row[2] > mark.refreshed_to for row in rows) \
-            or _digest(rows) != mark.settled:
-        for _kind, _key, _when, moment, site, packers in rows:
-            day = to_local(moment, zones.get(site, zones[None])).date()
-            stale.setdefault(day, set()).update(packers)
+    if _digest([row for row in rows if row[2] <= mark.refreshed_to]) == mark.settled:
+        rows = [row for row in rows if row[2] > mark.refreshed_to]
+    for _kind, _key, _when, moment, site, packers in rows:
+        day = to_local(moment, zones.get(site, zones[None])).date()
+        stale.setdefault(day, set()).update(packers)
     for _id, packer, site, moment in notes:
         stale.setdefault(to_local(moment, zones.get(site, zones[None])).date(), set()).add(packer)
     return stale

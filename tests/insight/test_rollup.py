@@ -122,14 +122,15 @@ def test_a_repack_the_same_day_takes_the_parcel_from_the_first_packer(team):
 def test_a_new_parcel_rebuilds_only_its_packers_rows(team):
     app, ase, bo = team
     make_parcel(app, ase, utcnow() - timedelta(minutes=30))
-    make_parcel(app, bo, utcnow() - timedelta(minutes=30), station="Bord 2")
+    # Bo's parcel is in the SETTLE before the next refresh: counted, and known to be.
+    make_parcel(app, bo, utcnow() - timedelta(seconds=20), station="Bord 2")
     with app.app_context():
         refresh()
         # A mark on Bo's row shows whether a refresh rewrote it.
         db.session.execute(db.update(InsightDay).where(InsightDay.packer_id == bo)
                            .values(r1=99))
         db.session.commit()
-    make_parcel(app, ase, utcnow() - timedelta(minutes=1))
+    make_parcel(app, ase, utcnow())
     with app.app_context():
         assert refresh() == 1
         bo_marks = db.session.execute(
