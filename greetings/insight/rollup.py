@@ -91,7 +91,11 @@ def _day_rows(day: date, start: datetime, end: datetime, site_ids: list[int | No
                .join(Order, Order.id == Shipment.order_id).where(*window))
     if packers is not None:
         parcels = parcels.where(Shipment.packer_id.in_(sorted(packers)))
-        answers = answers.where(Card.packer_id.in_(sorted(packers)))
+        # An expression, not the column: on the column PostgreSQL reads all the packer's
+        # cards of the year through ix_cards_packer_created (50,000 rows, 240 ms on the
+        # benchmark's year) to keep the few of the day, instead of the day's shipments'
+        # cards (5,500 index probes, ~15 ms).
+        answers = answers.where((Card.packer_id + 0).in_(sorted(packers)))
     both = union_all(parcels, answers).subquery()
     keys = (both.c.packer, both.c.station, both.c.site, both.c.language)
     return (select(literal(day, type_=Date), *keys, func.sum(both.c.p), func.sum(both.c.a),
