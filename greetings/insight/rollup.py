@@ -195,16 +195,16 @@ def _notes() -> list[tuple[int, int, int | None, datetime]]:
                InsightChange.packed_at))]
 
 
-def _stale(mark: InsightRefresh, now: datetime, zones: dict[int | None, str],
+def _stale(mark: InsightRefresh, rows: list[Recent], zones: dict[int | None, str],
            notes: list) -> dict[date, set[int]]:
     """The packers whose roll-up may be out of date, by local day: those of parcels
     packed, and of parcels whose answer was given or changed, since the last refresh, and
     those of the repacks' notes. Rows of the SETTLE before the last refresh (still
     committing then) too, unless they are exactly the rows it counted (its `settled`
     digest). Without the digest every page view in the SETTLE after any new parcel rebuilt
-    the rows of every parcel of those minutes again."""
+    the rows of every parcel of those minutes again. `rows`: _recent since the SETTLE
+    before the last refresh."""
     stale: dict[date, set[int]] = {}
-    rows = _recent(mark.refreshed_to - SETTLE, now)
     if _digest([row for row in rows if row[2] <= mark.refreshed_to]) == mark.settled:
         rows = [row for row in rows if row[2] > mark.refreshed_to]
     for _kind, _key, _when, moment, site, packers in rows:
@@ -220,7 +220,7 @@ def refresh(zone: str, now: datetime | None = None) -> int:
     (wholly, or the rows of some packers).
 
     `zone` is the days' time zone of parcels packed without a site. Nothing changed since
-    the last refresh: four small indexed reads, no write. Else one refresh at a time: the
+    the last refresh: five small indexed reads, no write. Else one refresh at a time: the
     watermark row is locked (PostgreSQL) or the SQLite write lock is held, so two app
     servers never rebuild the same rows at once. A changed time zone (of a site, or the
     default) rebuilds everything.
@@ -235,19 +235,25 @@ def refresh(zone: str, now: datetime | None = None) -> int:
     zones = _zones(zone)
     fingerprint = _fingerprint(zones)
     mark = db.session.get(InsightRefresh, ROLLUP)
-    if mark is not None and mark.zone == fingerprint \
-            and not _stale(mark, now, zones, _notes()):
+    if mark is not None and mark.zone == fingerprint and not _stale(
+            mark, _recent(mark.refreshed_to - SETTLE, now), zones, _notes()):
         return 0
     hold_sqlite_write_lock(db.session)
     mark = db.session.execute(select(InsightRefresh).where(InsightRefresh.name == ROLLUP)
                               .with_for_update()).scalar_one_or_none()
-    notes = _notes()  # read before the rebuild: a note committed after it waits
-    if mark is None or mark.zone != fingerprint:
+    whole = mark is None or mark.zone != fingerprint
+    # Read once, before the rebuild: the rows and notes it counts are the ones the
+    # digest and the deletion name. A row committed after this read is in neither and
+    # is found by the next refresh (a digest read after the rebuild named such a row as
+    # counted, and it was never counted).
+    notes = _notes()
+    rows = _recent((now if whole else mark.refreshed_to) - SETTLE, now)
+    if whole:
         db.session.execute(delete(InsightDay))
         db.session.execute(delete(InsightWeek))
         stale: dict[date, set[int] | None] = dict.fromkeys(_all_days(now, zones))
     else:
-        stale = dict(_stale(mark, now, zones, notes))
+        stale = dict(_stale(mark, rows, zones, notes))
     weeks: dict[date, set[int] | None] = {}
     for day, packers in sorted(stale.items()):
         _rebuild_day(day, zones, packers)
@@ -265,5 +271,5 @@ def refresh(zone: str, now: datetime | None = None) -> int:
         mark = InsightRefresh(name=ROLLUP)
         db.session.add(mark)
     mark.zone, mark.refreshed_to = fingerprint, now
-    mark.settled = _digest(_recent(now - SETTLE, now))
+    mark.settled = _digest([row for row in rows if row[2] >= now - SETTLE])
     return len(stale)
