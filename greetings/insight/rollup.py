@@ -226,10 +226,11 @@ def refresh(zone: str, now: datetime | None = None) -> int:
     default) rebuilds everything.
 
     Only the packers a change touches are rebuilt on its day, and on its week: a new
-    parcel rebuilds its packer's few rows (a few ms), not the 40 packers of a busy day
-    (91 ms on the benchmark's year, on the page view that found the parcel;
-    docs/benchmarks.md). Kept on the read path, rather than in the worker alone, so a
-    page never shows numbers older than what it lists beside them.
+    parcel rebuilds its packer's few rows (the day's statement: ~21 ms against ~62 ms for
+    the 40 packers of a busy day on the benchmark's year; the whole refresh 52-85 ms
+    against 88-136 ms on the page view that found the parcel, docs/benchmarks.md). Kept
+    on the read path, rather than in the worker alone, so a page never shows numbers
+    older than the answers it lists beside them.
     """
     now = now or utcnow()
     zones = _zones(zone)
