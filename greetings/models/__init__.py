@@ -8,7 +8,15 @@ from .base import NAMING_CONVENTION, Base, dialect_insert, enum_column, utcnow
 from .brand import BRAND_ROW, BrandSettings
 from .cards import Card
 from .feedback import Feedback
-from .insight import FollowUp, FollowUpStatus, InsightDay, InsightRefresh, InsightWeek, Pin
+from .insight import (
+    FollowUp,
+    FollowUpStatus,
+    InsightChange,
+    InsightDay,
+    InsightRefresh,
+    InsightWeek,
+    Pin,
+)
 from .intake import (
     Delivery,
     DeliveryOutcome,
@@ -39,7 +47,8 @@ from .throttle import SignInFailure
 __all__ = [
     "BRAND_ROW", "DEFAULT_SCOPES", "NAMING_CONVENTION", "ApiToken", "Base", "BrandSettings",
     "Card", "ConsentRecord", "ConsentVia", "Delivery", "DeliveryOutcome", "Feedback",
-    "FollowUp", "FollowUpStatus", "GreetingText", "InsightDay", "InsightRefresh", "InsightWeek",
+    "FollowUp", "FollowUpStatus", "GreetingText", "InsightChange", "InsightDay",
+    "InsightRefresh", "InsightWeek",
     "Integration", "IntegrationKind", "IntegrationSecret", "JobRun", "Order", "OrderItem",
     "OrderStatus", "OutboundAttempt", "OutboundEndpoint", "OutboundEvent", "Packer", "PackerLine",
     "ParkedApplication", "Pin", "PrintMode", "RefusalTally", "Role", "SchedulerLease",

@@ -121,6 +121,36 @@ class InsightRefresh(Base):
     settled: Mapped[str | None] = mapped_column(String(64))
 
 
+class InsightChange(Base):
+    """A note that one packer's roll-up rows of one local day are out of date: the day of
+    `packed_at` in the time zone of `site_id` (none: the default zone).
+
+    New parcels and answers need no note: the roll-up finds them by their time
+    (greetings.insight.rollup). A repack does: it moves a parcel (and the answers through
+    its cards) to another packer, station and time, so the day and packers it counted for
+    until then change without a trace in any time the roll-up reads. The repack writes
+    these notes in its own transaction, for where the parcel stood and where it stands;
+    a refresh rebuilds exactly the notes it read and deletes those (a note committed
+    meanwhile waits for the next one).
+    """
+
+    __tablename__ = "insight_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign keys: a note outlives nothing and is read by id and deleted within minutes.
+    packer_id: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int | None] = mapped_column(Integer)
+    packed_at: Mapped[datetime] = mapped_column(DateTime)
+
+    @classmethod
+    def where_counted(cls, shipment) -> list[InsightChange]:
+        """Notes for every packer the shipment counts for as it stands: its packer (the
+        parcel) and the packer named on each of its cards (their answers), on its day."""
+        packers = {shipment.packer_id, *(card.packer_id for card in shipment.cards)}
+        return [cls(packer_id=packer, site_id=shipment.site_id, packed_at=shipment.packed_at)
+                for packer in sorted(packers)]
+
+
 # The index the answer lists (worklist, digest, CSV) need on feedback; declared here so
 # the owner module stays as it is (see the migration of this module).
 Index("ix_feedback_created_at", Feedback.created_at)

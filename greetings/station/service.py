@@ -14,6 +14,7 @@ from ..errors import ProblemError
 from ..extensions import db
 from ..models import (
     Card,
+    InsightChange,
     Integration,
     Order,
     OrderStatus,
@@ -202,11 +203,15 @@ def repack(shipment: Shipment, packer: Packer, station: Station | None) -> Card:
     stays credited to the packer named on it.
     """
     now = utcnow()
+    # The dashboard's roll-up is told where the parcel and its answers counted until now
+    # and where they count from now: no time it watches shows that move (InsightChange).
+    db.session.add_all(InsightChange.where_counted(shipment))
     shipment.packer_id, shipment.packed_at = packer.id, now
     shipment.station_id = station.id if station else None
     shipment.site_id = station.site_id if station else None
     card = _new_card(packer, station, now)
     shipment.cards.append(card)
+    db.session.add_all(InsightChange.where_counted(shipment))
     db.session.flush()
     return card
 
