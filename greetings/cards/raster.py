@@ -49,7 +49,8 @@ def rasterise(pdf: bytes, dpi: float, grey: bool = False):
         image = bitmap.to_pil()
     finally:
         document.close()
-    return image.convert("L" if grey else "RGB")
+    mode = "L" if grey else "RGB"
+    return image if image.mode == mode else image.convert(mode)  # a copy only if needed
 
 
 def print_image(pdf: bytes, profile: str) -> CardImage:
