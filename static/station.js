@@ -46,62 +46,94 @@
     if (!busy) { field.focus({ preventScroll: true }); }
   }
 
-  // What the print frame loads for a card. A card that came with the scan's answer is
-  // printed as the page the answer describes: the card's PDF rasterised by the server at
-  // the printer's resolution, at its paper's size (print_css). Chromium's PDF viewer costs
-  // a second of CPU a card; an image page a tenth of that. Without an image, the PDF.
-  function cardSource(answer) {
-    if (!answer.image) { return { src: answer.pdf_url }; }
-    var attr = function (text) {
-      return String(text).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-    };
-    return { srcdoc: '<!doctype html><html><head><meta charset="utf-8"><title></title>' +
-      '<link rel="stylesheet" href="' + attr(answer.print_css) + '"></head><body>' +
-      '<img class="card" alt="" src="data:' + attr(answer.image_type) + ";base64," +
-      attr(answer.image) + '"></body></html>' };
+  // A hidden frame that can never take the focus (inert, tabindex -1).
+  function hiddenFrame(className) {
+    var frame = document.createElement("iframe");
+    frame.className = className;
+    frame.tabIndex = -1;
+    frame.setAttribute("inert", "");
+    frame.setAttribute("aria-hidden", "true");
+    frame.title = "";
+    return frame;
   }
 
-  // Loads a card (`source`: {srcdoc: the card's print page} or {src: a PDF's address}) into
-  // a fresh frame that can never take the focus (inert, tabindex -1), prints it, and
-  // resolves once it printed or after a wait (a frame that never loads must not stop the
-  // queue).
+  // Hands the card in `frame` to the printer, and notes it: the moment (the station
+  // benchmark reads every card's), the count on the page, the focus back in the field.
+  function handOver(frame) {
+    window.greetingsCardReady = performance.now();
+    (window.greetingsReadyLog = window.greetingsReadyLog || []).push(window.greetingsCardReady);
+    try { frame.contentWindow.print(); } catch (e) { /* a viewer without print */ }
+    var station = document.getElementById("station");
+    if (station) {
+      station.dataset.printed = String(parseInt(station.dataset.printed || "0", 10) + 1);
+    }
+    keepFocus();
+  }
+
+  // Loads a PDF (`source.src`: a wave, or a card that came without its image) into a fresh
+  // frame, prints it, and resolves once it printed or after a wait (a frame that never
+  // loads must not stop the queue).
   function printCard(source) {
     return new Promise(function (resolve) {
-      var old = document.querySelectorAll(".print-frame");
-      var frame = document.createElement("iframe");
-      frame.className = "print-frame";
-      frame.tabIndex = -1;
-      frame.setAttribute("inert", "");
-      frame.setAttribute("aria-hidden", "true");
-      frame.title = "";
+      var old = document.querySelectorAll(".print-frame:not(.card-frame)");
+      var frame = hiddenFrame("print-frame");
       var done = false;
       function finish() {
         if (done) { return; }
         done = true;
-        window.greetingsCardReady = performance.now();
-        // Every card's moment, in order (the station benchmark reads a burst's from it).
-        (window.greetingsReadyLog = window.greetingsReadyLog || []).push(window.greetingsCardReady);
-        try { frame.contentWindow.print(); } catch (e) { /* a viewer without print */ }
-        // Cards handed to the printer, for people and tests to read off the page.
-        var station = document.getElementById("station");
-        if (station) {
-          station.dataset.printed = String(parseInt(station.dataset.printed || "0", 10) + 1);
-        }
-        keepFocus();
+        handOver(frame);
         resolve();
         // Earlier frames go once this card is printed, when the page is idle: taking a
-        // frame down (a PDF viewer most of all) costs the page time, which must not fall
-        // between a scan and its card.
+        // PDF viewer down costs the page time, which must not fall between a scan and
+        // its card.
         (window.requestIdleCallback || setTimeout)(function () {
-          old.forEach(function (frame) { frame.remove(); });
+          old.forEach(function (each) { each.remove(); });
         });
       }
       frame.addEventListener("load", finish);
       setTimeout(finish, 8000);
-      if (source.srcdoc) { frame.srcdoc = source.srcdoc; } else { frame.src = source.src; }
+      frame.src = source.src;
       window.greetingsFrameSet = performance.now();
       document.body.appendChild(frame);
     });
+  }
+
+  // The card's print page: one frame per paper, made once and kept, holding an image at
+  // the paper's size under an @page rule of that size (print_css). A card that came with
+  // the scan's answer (the card's PDF rasterised by the server at the printer's
+  // resolution) only swaps the image and prints once it is decoded: Chromium's PDF viewer
+  // took ~1 s of CPU a card, and a new frame per card ~25 ms more than this. print() is
+  // synchronous (it returns once the page went to the printer or its preview) and cards
+  // print one at a time (printInTurn), so no image is swapped while its card prints.
+  var cardFrames = {};
+
+  function cardFrame(css) {
+    if (!cardFrames[css]) {
+      var frame = hiddenFrame("print-frame card-frame");
+      frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><title></title>' +
+        '<link rel="stylesheet" href="' + String(css).replace(/&/g, "&amp;")
+          .replace(/"/g, "&quot;").replace(/</g, "&lt;") + '"></head>' +
+        '<body><img class="card" alt=""></body></html>';
+      cardFrames[css] = new Promise(function (resolve, reject) {
+        frame.addEventListener("load", function () { resolve(frame); }, { once: true });
+        setTimeout(function () {
+          delete cardFrames[css];
+          reject(new Error("the print frame did not load"));
+        }, 8000);
+      });
+      document.body.appendChild(frame);
+    }
+    return cardFrames[css];
+  }
+
+  // Prints a card from the image in the scan's answer; should that fail, from its PDF.
+  function printImage(answer) {
+    window.greetingsFrameSet = performance.now();
+    return cardFrame(answer.print_css).then(function (frame) {
+      var image = frame.contentDocument.querySelector("img.card");
+      image.src = "data:" + answer.image_type + ";base64," + answer.image;
+      return image.decode().then(function () { handOver(frame); });
+    }).catch(function () { return printCard({ src: answer.pdf_url }); });
   }
 
   function setUpScan(form) {
@@ -247,9 +279,11 @@
 
     // A card goes into its frame at once when no card before it is still loading, else
     // right after that one.
-    function printInTurn(source) {
+    function printInTurn(answer) {
       cardsWaiting += 1;
-      var start = function () { return printCard(source); };
+      var start = function () {
+        return answer.image ? printImage(answer) : printCard({ src: answer.pdf_url });
+      };
       var done = function () { cardsWaiting -= 1; };
       printing = (cardsWaiting === 1 ? start() : printing.then(start)).then(done);
     }
@@ -260,7 +294,7 @@
       var printed = answer.card_id && answer.result === "printed";
       // The card first: its frame then loads while this page shows the answer, instead
       // of after it.
-      if (printed && station.dataset.printMode === "browser") { printInTurn(cardSource(answer)); }
+      if (printed && station.dataset.printMode === "browser") { printInTurn(answer); }
       showResult(answer);
       log(answer);
       ask(answer, job);

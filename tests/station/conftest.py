@@ -123,10 +123,9 @@ def scan_printing(page, code, action=None):
 
 
 def printed_card_page(page):
-    """The page in the station's newest print frame, as the printer gets it (its HTML)."""
-    frame = page.locator(".print-frame").last
-    expect(frame).to_have_attribute("srcdoc", re.compile("<img"))
-    return frame.get_attribute("srcdoc")
+    """The page in the station's card frame as it was last printed (its HTML)."""
+    root = page.frame_locator(".print-frame.card-frame").locator("html")
+    return root.evaluate("(html) => '<!doctype html>' + html.outerHTML")
 
 
 # --- the same world in the Flask test client, CSRF off, for fast route tests -----

@@ -1,6 +1,10 @@
 """The station in Debian's Chromium: set up, badge, scan, print, errors, idle, PIN lockout."""
 
+import base64
+import io
+
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.station.conftest import (
@@ -52,7 +56,7 @@ def test_the_card_prints_as_its_image_at_the_cards_size(page, world, profile, dp
     card_width, card_height = pdf_pages(pdf)[0].get_size()  # points
 
     # The frame's own image: the card at the printer's dots, colour unless thermal.
-    image = page.frame_locator(".print-frame").last.locator("img.card")
+    image = page.frame_locator(".print-frame.card-frame").locator("img.card")
     assert page.evaluate("window.greetingsPrintedImages") == [True], "printed before loaded"
     pixels = image.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
     assert abs(pixels[0] / (card_width / 72) - dpi) < 2, pixels
@@ -72,6 +76,15 @@ def test_the_card_prints_as_its_image_at_the_cards_size(page, world, profile, dp
     paper = printed[0].render(scale=dpi / 72).to_pil()
     assert decode_qr(paper) == [expected]
     printer.close()
+
+    # The next card takes the frame's image over, and what prints is that card.
+    scan_printing(page, "5002")
+    expect(page.locator("#station")).to_have_attribute("data-printed", "2")
+    assert page.evaluate("window.greetingsPrintedImages") == [True, True]
+    (second,) = query(world, "SELECT token FROM cards ORDER BY id DESC LIMIT 1")[0]
+    source = image.get_attribute("src")
+    shown = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))
+    assert decode_qr(shown) == [f"{world.base_url}/f/{second}".upper()]
 
 
 def test_unknown_and_cancelled_orders_show_their_error_and_keep_the_focus(page, world):
