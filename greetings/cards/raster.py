@@ -5,9 +5,10 @@ rasterises that PDF with PDFium (pypdfium2, the engine Chromium shows PDFs with)
 image is the card, not a second drawing of it. Knows nothing of Flask or the database.
 
 Why a browser station prints an image and not the PDF: Chromium opens every PDF in a
-frame with its PDF viewer, which costs 100-145 ms from the frame's address to its load
-event and about 1 s of CPU per card whatever the PDF holds; an HTML page with an image in
-the same frame costs about a tenth of that (docs/benchmarks.md, "Packing station").
+frame with its PDF viewer, which cost 80-145 ms from the frame's address to its load
+event and about 1 s of CPU per card whatever the PDF held; the image, swapped into a
+print page kept in one frame, is decoded and printable in ~33 ms (p50), for ~25 ms more
+server time (docs/benchmarks.md, "Packing station", issue 9's image section).
 """
 
 from __future__ import annotations
