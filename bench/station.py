@@ -15,13 +15,16 @@ One run starts the real app under gunicorn with 2 sync workers on a fresh SQLite
    the page (IN_PAGE_SCANNER says why), nobody waiting for a card (browser, server and
    client share the machine's cores here, unlike at a real station). The time
    runs from that Enter's keydown (performance.now() in a capturing listener added before
-   the page's own script) to the load event of the hidden frame #print-frame holding the
-   card's PDF (static/station.js records it as window.greetingsPdfReady, right before it
-   calls print(); print() itself is only noted: in headless Chromium the print preview of
-   a framed PDF crashes the renderer). Resource Timing and the page's marks split it: the
-   scan's POST (its answer carries the card's PDF, base64), the page until the card's
-   blob: frame is set, and the viewer until the frame's load event (a station whose answer
-   has no PDF asks for it with a GET, then split out too). The same scan is then timed
+   the page's own script) to the load event of the hidden print frame holding the card
+   (static/station.js records it as window.greetingsCardReady, right before it calls
+   print(); print() itself is only noted: in headless Chromium the print preview of a
+   framed PDF crashes the renderer). Since issue 9's last step the frame holds an srcdoc
+   page with the card's PDF rasterised by the server (the scan's answer carries the
+   image, base64); before, the PDF itself in Chromium's viewer (the answer carried the
+   PDF; that code's window.greetingsPdfReady is read too, so the same script measures
+   both). Resource Timing and the page's marks split it: the scan's POST, the page until
+   the card's frame is set, and the frame until its load event (a station whose answer
+   has no card asks for the PDF with a GET, then split out too). The same scan is then timed
    from a plain HTTP client with the station's cookies, to tell the browser's share from
    the server's. The page's CSP forbids eval, so the waiting is done with page.evaluate
    (CDP), never wait_for_function.
@@ -101,8 +104,8 @@ document.addEventListener("keydown", function (event) {
 COLLECT = """
 async (timeoutMs) => {
   const started = performance.now();
-  const ready = () => window.greetingsPdfReady && window.benchEnter &&
-                      window.greetingsPdfReady > window.benchEnter;
+  const readyAt = () => window.greetingsCardReady || window.greetingsPdfReady;
+  const ready = () => readyAt() && window.benchEnter && readyAt() > window.benchEnter;
   while (!ready()) {
     if (performance.now() - started > timeoutMs) { return null; }
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -113,7 +116,7 @@ async (timeoutMs) => {
                   responseStart: e.responseStart, end: e.responseEnd}));
   performance.clearResourceTimings();
   return {enter: window.benchEnter, sent: window.greetingsScanSent,
-          ready: window.greetingsPdfReady, printed: window.benchPrinted, entries: entries,
+          ready: readyAt(), printed: window.benchPrinted, entries: entries,
           framed: window.greetingsFrameSet,
           result: document.getElementById("result").className};
 }
@@ -280,10 +283,11 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
             gap.append(pdfs[0]["start"] - scans[0]["end"])
             viewer.append(s["ready"] - pdfs[0]["end"])
         elif scans and s.get("framed"):
-            # The card came inside the scan's answer (base64), into a blob: frame.
+            # The card came inside the scan's answer (base64): its image page in an
+            # srcdoc frame (before: its PDF in a blob: frame).
             gap.append(s["framed"] - scans[0]["end"])
             viewer.append(s["ready"] - s["framed"])
-    row = Row(f"Enter → printable PDF in the page ({len(numbers)} scans, {pause:g} s apart)",
+    row = Row(f"Enter → printable card in the page ({len(numbers)} scans, {pause:g} s apart)",
               total, goal=f"p95 < {GOAL_P95_MS:.0f} ms")
     if percentile(total, 0.95) >= GOAL_P95_MS:
         row.problems.append("p95 over the goal")
@@ -301,10 +305,10 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
              ("    fetch start → request sent (queueing, connection)", post_connect),
              ("    request sent → first byte (the server's answer)", post_wait),
              ("    first byte → last byte", post_body),
-             ("  answer → card's frame set (JSON, base64 → blob, DOM)", gap),
+             ("  answer → card's frame set (JSON, srcdoc or blob, DOM)", gap),
              ("  GET insert.pdf (request → last byte; none when the card came inline)",
               pdf_get),
-             ("  card in its frame → frame load event (viewer)", viewer)]
+             ("  card in its frame → frame load event (image page, or PDF viewer)", viewer)]
     for name, values in parts:
         values = [v for v in values if v is not None]
         if values:
@@ -363,7 +367,7 @@ def burst_rows(burst: dict, count: int, single_p50: float) -> list[Row]:
     """The burst's rows: each scan's Enter → its card, and the whole burst against the goal."""
     enters, ready = burst["enters"], burst["ready"]
     pairs = list(zip(enters, ready, strict=False))
-    each = Row(f"Burst: Enter → its printable PDF ({count} scans, {BURST_PAUSE * 1000:.0f} ms "
+    each = Row(f"Burst: Enter → its printable card ({count} scans, {BURST_PAUSE * 1000:.0f} ms "
                f"apart, queued)", [r - e for e, r in pairs])
     whole_ms = (ready[-1] - enters[0]) if enters and ready else float("nan")
     budget = count * single_p50 + 1000
@@ -407,8 +411,9 @@ def scan_without_browser(server: GunicornServer, numbers: list[str], cookies: st
             problems.append(f"{number}: {answer.status} {body[:100]!r}")
             continue
         answer = json.loads(body)
-        if "pdf" in answer:  # the card came with the answer
-            pdf, done = base64.b64decode(answer["pdf"]), time.perf_counter()
+        if "image" in answer or "pdf" in answer:  # the card came with the answer
+            pdf = base64.b64decode(answer.get("image") or answer["pdf"])
+            done = time.perf_counter()
         else:
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             connection.request("GET", answer["pdf_url"], headers={"Cookie": cookies})
@@ -416,11 +421,11 @@ def scan_without_browser(server: GunicornServer, numbers: list[str], cookies: st
             done = time.perf_counter()
             connection.close()
             gets.append((done - posted) * 1000)
-        if not pdf.startswith(b"%PDF"):
-            problems.append(f"{number}: no PDF")
+        if not pdf.startswith((b"%PDF", b"\xff\xd8", b"\x89PNG")):
+            problems.append(f"{number}: no card")
         posts.append((posted - started) * 1000)
         both.append((done - started) * 1000)
-    row = Row(f"Same scan + PDF, Python client, no browser ({len(numbers)} scans)", both,
+    row = Row(f"Same scan + card, Python client, no browser ({len(numbers)} scans)", both,
               goal="all printed")
     row.problems += problems[:3]
     rows = [row, Row("  POST /station/scan", posts),
@@ -527,7 +532,8 @@ def profile_server(workdir: Path, scans: int) -> list[str]:
         answer = client.post("/station/scan", data={"code": number},
                              headers={"Accept": "application/json"})
         assert answer.status_code == 200, answer.data
-        assert base64.b64decode(answer.json["pdf"]).startswith(b"%PDF")
+        card = answer.json.get("image") or answer.json["pdf"]
+        assert base64.b64decode(card).startswith((b"%PDF", b"\xff\xd8", b"\x89PNG"))
 
     def one_pack(number):
         answer = client.post("/api/v1/pack", json={"order": number, "badge": STATION_BADGE},
@@ -559,6 +565,7 @@ def profile_one(title, work, numbers, scans) -> list[str]:
     profiler.disable()
     stats = pstats.Stats(profiler).stats
     parts = dict.fromkeys(["PDF rendering (render_card: reportlab, QR, fonts)",
+                           "card image (print_image: PDFium raster, JPEG/PNG encoding)",
                            "greeting template: Jinja compiles it for every card",
                            "SQLite statements (Cursor.execute/fetch)",
                            "SQLite commits (WAL, synchronous=FULL)",
@@ -570,14 +577,16 @@ def profile_one(title, work, numbers, scans) -> list[str]:
             everything = max(everything, cumulative)
         elif name == "render_card" and path.endswith(os.path.join("renderer", "render.py")):
             parts[names[0]] += cumulative  # pure: nothing of the others below it
+        elif name == "print_image" and path.endswith(os.path.join("cards", "raster.py")):
+            parts[names[1]] += cumulative  # after render_card, never below it
         elif name == "from_string" and "jinja2" in path:
-            parts[names[1]] += cumulative
+            parts[names[2]] += cumulative
         elif path == "~" and "sqlite3.Cursor" in name:
-            parts[names[2]] += own
-        elif path == "~" and "commit' of 'sqlite3.Connection" in name:
             parts[names[3]] += own
-        elif f"{os.sep}sqlalchemy{os.sep}" in path:
+        elif path == "~" and "commit' of 'sqlite3.Connection" in name:
             parts[names[4]] += own
+        elif f"{os.sep}sqlalchemy{os.sep}" in path:
+            parts[names[5]] += own
     parts["the rest: Flask, Werkzeug, forms/CSRF, session, limiter, JSON"] = (
         everything - sum(parts.values()))
     mean = statistics.fmean(plain)
@@ -674,7 +683,7 @@ def main(argv=None) -> int:
     print()
     print(table(rows))
     print()
-    print("Mean of each part of Enter → printable PDF (ms): "
+    print("Mean of each part of Enter → printable card (ms): "
           + ", ".join(f"{name} {value:.1f}" for name, value in means.items()))
     for line in profile_lines:
         print(line)

@@ -9,9 +9,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
-    # The station prints a card from a hidden frame of our own (a blob: address when the
-    # card came with the scan's answer).
-    "frame-src 'self' blob:",
+    # The station prints a card from a hidden frame of our own (an srcdoc page holding
+    # the card's image as a data: address, or a wave's PDF).
+    "frame-src 'self'",
     "frame-ancestors 'self'",
     "form-action 'self'",
     "base-uri 'none'",

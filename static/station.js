@@ -46,58 +46,94 @@
     if (!busy) { field.focus({ preventScroll: true }); }
   }
 
-  // A card that came with the scan's answer (base64) is shown from memory, saving the
-  // round trip of asking for it; otherwise from its address.
-  function cardSource(answer) {
-    if (!answer.pdf) { return answer.pdf_url; }
-    var text = atob(answer.pdf), bytes = new Uint8Array(text.length);
-    for (var i = 0; i < text.length; i += 1) { bytes[i] = text.charCodeAt(i); }
-    return URL.createObjectURL(new Blob([bytes], { type: "application/pdf" }));
+  // A hidden frame that can never take the focus (inert, tabindex -1).
+  function hiddenFrame(className) {
+    var frame = document.createElement("iframe");
+    frame.className = className;
+    frame.tabIndex = -1;
+    frame.setAttribute("inert", "");
+    frame.setAttribute("aria-hidden", "true");
+    frame.title = "";
+    return frame;
   }
 
-  function dropFrame(frame) {
-    if (frame.src.indexOf("blob:") === 0) { URL.revokeObjectURL(frame.src); }
-    frame.remove();
+  // Hands the card in `frame` to the printer, and notes it: the moment (the station
+  // benchmark reads every card's), the count on the page, the focus back in the field.
+  function handOver(frame) {
+    window.greetingsCardReady = performance.now();
+    (window.greetingsReadyLog = window.greetingsReadyLog || []).push(window.greetingsCardReady);
+    try { frame.contentWindow.print(); } catch (e) { /* a viewer without print */ }
+    var station = document.getElementById("station");
+    if (station) {
+      station.dataset.printed = String(parseInt(station.dataset.printed || "0", 10) + 1);
+    }
+    keepFocus();
   }
 
-  // Loads a card into a fresh frame that can never take the focus (inert, tabindex -1),
-  // prints it, and resolves once it printed or after a wait (a viewer that never loads
-  // must not stop the queue).
-  function printPdf(url) {
+  // Loads a PDF (`source.src`: a wave, or a card that came without its image) into a fresh
+  // frame, prints it, and resolves once it printed or after a wait (a frame that never
+  // loads must not stop the queue).
+  function printCard(source) {
     return new Promise(function (resolve) {
-      var old = document.querySelectorAll(".print-frame");
-      var frame = document.createElement("iframe");
-      frame.className = "print-frame";
-      frame.tabIndex = -1;
-      frame.setAttribute("inert", "");
-      frame.setAttribute("aria-hidden", "true");
-      frame.title = "";
+      var old = document.querySelectorAll(".print-frame:not(.card-frame)");
+      var frame = hiddenFrame("print-frame");
       var done = false;
       function finish() {
         if (done) { return; }
         done = true;
-        window.greetingsPdfReady = performance.now();
-        // Every card's moment, in order (the station benchmark reads a burst's from it).
-        (window.greetingsReadyLog = window.greetingsReadyLog || []).push(window.greetingsPdfReady);
-        try { frame.contentWindow.print(); } catch (e) { /* a viewer without print */ }
-        // Cards handed to the printer, for people and tests to read off the page.
-        var station = document.getElementById("station");
-        if (station) {
-          station.dataset.printed = String(parseInt(station.dataset.printed || "0", 10) + 1);
-        }
-        keepFocus();
+        handOver(frame);
         resolve();
         // Earlier frames go once this card is printed, when the page is idle: taking a
-        // PDF viewer down costs the page tens of milliseconds, which must not fall between
-        // a scan and its card.
-        (window.requestIdleCallback || setTimeout)(function () { old.forEach(dropFrame); });
+        // PDF viewer down costs the page time, which must not fall between a scan and
+        // its card.
+        (window.requestIdleCallback || setTimeout)(function () {
+          old.forEach(function (each) { each.remove(); });
+        });
       }
       frame.addEventListener("load", finish);
       setTimeout(finish, 8000);
-      frame.src = url;
+      frame.src = source.src;
       window.greetingsFrameSet = performance.now();
       document.body.appendChild(frame);
     });
+  }
+
+  // The card's print page: one frame per paper, made once and kept, holding an image at
+  // the paper's size under an @page rule of that size (print_css). A card that came with
+  // the scan's answer (the card's PDF rasterised by the server at the printer's
+  // resolution) only swaps the image and prints once it is decoded: Chromium's PDF viewer
+  // took ~1 s of CPU a card, and a new frame per card ~25 ms more than this. print() is
+  // synchronous (it returns once the page went to the printer or its preview) and cards
+  // print one at a time (printInTurn), so no image is swapped while its card prints.
+  var cardFrames = {};
+
+  function cardFrame(css) {
+    if (!cardFrames[css]) {
+      var frame = hiddenFrame("print-frame card-frame");
+      frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><title></title>' +
+        '<link rel="stylesheet" href="' + String(css).replace(/&/g, "&amp;")
+          .replace(/"/g, "&quot;").replace(/</g, "&lt;") + '"></head>' +
+        '<body><img class="card" alt=""></body></html>';
+      cardFrames[css] = new Promise(function (resolve, reject) {
+        frame.addEventListener("load", function () { resolve(frame); }, { once: true });
+        setTimeout(function () {
+          delete cardFrames[css];
+          reject(new Error("the print frame did not load"));
+        }, 8000);
+      });
+      document.body.appendChild(frame);
+    }
+    return cardFrames[css];
+  }
+
+  // Prints a card from the image in the scan's answer; should that fail, from its PDF.
+  function printImage(answer) {
+    window.greetingsFrameSet = performance.now();
+    return cardFrame(answer.print_css).then(function (frame) {
+      var image = frame.contentDocument.querySelector("img.card");
+      image.src = "data:" + answer.image_type + ";base64," + answer.image;
+      return image.decode().then(function () { handOver(frame); });
+    }).catch(function () { return printCard({ src: answer.pdf_url }); });
   }
 
   function setUpScan(form) {
@@ -243,9 +279,11 @@
 
     // A card goes into its frame at once when no card before it is still loading, else
     // right after that one.
-    function printInTurn(source) {
+    function printInTurn(answer) {
       cardsWaiting += 1;
-      var start = function () { return printPdf(source); };
+      var start = function () {
+        return answer.image ? printImage(answer) : printCard({ src: answer.pdf_url });
+      };
       var done = function () { cardsWaiting -= 1; };
       printing = (cardsWaiting === 1 ? start() : printing.then(start)).then(done);
     }
@@ -254,9 +292,9 @@
       handled += 1;
       answer.code = job.code;
       var printed = answer.card_id && answer.result === "printed";
-      // The card first: Chromium's PDF viewer then starts (in a process of its own) while
-      // this page shows the answer, instead of after it.
-      if (printed && station.dataset.printMode === "browser") { printInTurn(cardSource(answer)); }
+      // The card first: its frame then loads while this page shows the answer, instead
+      // of after it.
+      if (printed && station.dataset.printMode === "browser") { printInTurn(answer); }
       showResult(answer);
       log(answer);
       ask(answer, job);
@@ -427,7 +465,7 @@
 
   function printWave(done) {
     var progress = document.getElementById("wave-progress");
-    printPdf(done.dataset.pdfUrl).then(function () { progress.textContent = "✓"; });
+    printCard({ src: done.dataset.pdfUrl }).then(function () { progress.textContent = "✓"; });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

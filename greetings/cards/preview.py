@@ -13,6 +13,7 @@ from datetime import date
 
 from .brand import Brand, brand_logo, current_brand
 from .greeting_texts import default_template, render_greeting
+from .raster import rasterise
 from .renderer import CardData, drawable_name, render_card
 from .service import card_words
 from .tokens import qr_url
@@ -52,15 +53,7 @@ def sample_card(language: str, template: str | None = None, brand: Brand | None 
 
 def card_png(card: CardData, dpi: int = PREVIEW_DPI) -> bytes:
     """Render the card with the real renderer and return its first page as PNG."""
-    import pypdfium2  # imported on first use: only the console's previews need it
-
-    document = pypdfium2.PdfDocument(render_card(card))
-    try:
-        bitmap = document[0].render(scale=dpi / 72)
-        image = bitmap.to_pil()
-    finally:
-        document.close()
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG", optimize=False)
+    rasterise(render_card(card), dpi).save(out, format="PNG", optimize=False)
     return out.getvalue()
 

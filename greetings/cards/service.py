@@ -14,6 +14,7 @@ from ..models import Card
 from ..text import card_language
 from .brand import brand_logo, current_brand
 from .greeting_texts import greeting_for_card
+from .raster import CardImage, print_image
 from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
 from .tokens import printed_address, qr_url
 
@@ -83,6 +84,12 @@ def build_card(card: Card, profile: str | None = None) -> CardData:
 def card_pdf(card: Card, profile: str | None = None, start: int = 1) -> bytes:
     """Render one card (on a sheet profile, in cell `start`, 1-4)."""
     return render_card(build_card(card, profile), start)
+
+
+def card_image(card: Card, profile: str | None = None) -> CardImage:
+    """Render one card and rasterise it as its printer prints it (a browser station's card)."""
+    data = build_card(card, profile)
+    return print_image(render_card(data), data.profile)
 
 
 def wave_pdf(cards: list[Card], profile: str | None = None, start: int = 1) -> bytes:

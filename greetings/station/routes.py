@@ -21,7 +21,8 @@ from flask_babel import ngettext
 from flask_login import logout_user
 from sqlalchemy import select
 
-from ..cards.service import card_pdf
+from ..cards.renderer import PROFILES
+from ..cards.service import card_image, card_pdf
 from ..errors import wants_problem_json
 from ..extensions import commit_keeping_loaded, db, limiter
 from ..feedback.service import wall_for
@@ -302,10 +303,15 @@ def _answer_scan(outcome: ScanOutcome, station: Station):
                                   "%(number)s was not printed.", reason=outcome.failure,
                                   number=order.number)
         elif station.print_mode == PrintMode.BROWSER and wants_problem_json():
-            # The card travels with the answer: a second request for the PDF cost the
-            # packer a round trip (about 50 ms in the browser) between Enter and paper.
-            answer["pdf"] = base64.b64encode(
-                card_pdf(outcome.card, station.profile)).decode("ascii")
+            # The card travels with the answer, as the image the page prints (the PDF
+            # rasterised at the printer's resolution): a second request cost the packer a
+            # round trip (about 50 ms in the browser) between Enter and paper, and printing
+            # the PDF itself goes through Chromium's PDF viewer (100-145 ms and ~1 s of
+            # CPU a card; see greetings/cards/raster.py).
+            image = card_image(outcome.card, station.profile)
+            answer.update(image=base64.b64encode(image.data).decode("ascii"),
+                          image_type=image.mimetype,
+                          print_css=url_for("station.print_css", paper=image.paper))
     return _answer(answer, SCAN_STATUS[outcome.result])
 
 
@@ -328,6 +334,25 @@ def card(card_id):
     return Response(card_pdf(found, identity.current_station().profile),
                     mimetype="application/pdf",
                     headers={"Content-Disposition": "inline", "Cache-Control": "no-store"})
+
+
+@bp.get("/print/<paper>.css")
+def print_css(paper):
+    """Lay out a printed card's page: the paper's size, no margin, the image filling it.
+
+    A stylesheet of its own because the station's CSP allows no inline style; the print
+    frame (static/station.js) links it. The same for every station on that paper.
+    """
+    found = PROFILES.get(paper)
+    if found is None:
+        return Response("/* no such paper */", status=404, mimetype="text/css")
+    size = f"{found.width_mm:g}mm {found.height_mm:g}mm"
+    css = (f"@page {{ size: {size}; margin: 0; }}\n"
+           "html, body { margin: 0; padding: 0; }\n"
+           f"img.card {{ display: block; width: {found.width_mm:g}mm; "
+           f"height: {found.height_mm:g}mm; }}\n")
+    return Response(css, mimetype="text/css",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/recent")

@@ -98,9 +98,9 @@ def scan(page, code):
 def scan_printing(page, code, action=None):
     """Scan (or, with `action`, press that button) and return the result box and the card.
 
-    A browser station's card comes inside the scan's answer (base64), not from a second
-    request; its address still serves it to a person's link (and to the page without
-    JavaScript).
+    A browser station's card comes inside the scan's answer as the image it prints (the
+    PDF rasterised, base64), not from a second request; the card's PDF is still served at
+    its address (a person's link, the page without JavaScript), and that is returned.
     """
     with page.expect_response(re.compile(r"/station/(scan|cards/\d+/print)$")) as answered:
         if action is None:
@@ -111,11 +111,21 @@ def scan_printing(page, code, action=None):
             result.wait_for()
     answer = answered.value.json()
     assert answer["result"] == "printed", answer
-    pdf = base64.b64decode(answer["pdf"])
-    assert pdf.startswith(b"%PDF")
+    assert "pdf" not in answer  # printed from the image, never by Chromium's PDF viewer
+    image = base64.b64decode(answer["image"])
+    assert image.startswith(b"\xff\xd8" if answer["image_type"] == "image/jpeg"
+                            else b"\x89PNG"), answer["image_type"]
     served = page.request.get(urljoin(answered.value.url, answer["pdf_url"]))
     assert served.headers["content-type"] == "application/pdf"
+    pdf = served.body()
+    assert pdf.startswith(b"%PDF")
     return result, pdf
+
+
+def printed_card_page(page):
+    """The page in the station's card frame as it was last printed (its HTML)."""
+    root = page.frame_locator(".print-frame.card-frame").locator("html")
+    return root.evaluate("(html) => '<!doctype html>' + html.outerHTML")
 
 
 # --- the same world in the Flask test client, CSRF off, for fast route tests -----

@@ -1,17 +1,22 @@
 """The station in Debian's Chromium: set up, badge, scan, print, errors, idle, PIN lockout."""
 
+import base64
+import io
 
+import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.station.conftest import (
     BADGE,
+    printed_card_page,
     query,
     scan,
     scan_printing,
     set_up_station,
     sign_in_by_badge,
 )
-from tests.support.pdf import decode_qr, page_text, raster
+from tests.support.pdf import decode_qr, page_text, pdf_pages, raster
 
 
 def assert_focus_in_scan_field(page):
@@ -35,6 +40,51 @@ def test_manager_sets_up_a_station_and_a_packer_prints_a_card(page, world):
     assert page.locator("#recent li .order").first.inner_text() == "5001"
     assert page.evaluate("window.greetingsPrinted") == 1
     assert_focus_in_scan_field(page)
+
+
+@pytest.mark.parametrize(("profile", "dpi", "kind"), [("a6", 300, "image/jpeg"),
+                                                     ("thermal4x6", 203, "image/png")])
+def test_the_card_prints_as_its_image_at_the_cards_size(page, world, profile, dpi, kind):
+    """The print frame holds the card's PDF rasterised at the printer's resolution; printed,
+    its page is the card's paper and its QR code still opens the card's feedback page."""
+    set_up_station(page, world, profile=profile)
+    sign_in_by_badge(page)
+    _, pdf = scan_printing(page, "5001")
+    expect(page.locator("#station")).to_have_attribute("data-printed", "1")
+    (token,) = query(world, "SELECT token FROM cards")[0]
+    expected = f"{world.base_url}/f/{token}".upper()
+    card_width, card_height = pdf_pages(pdf)[0].get_size()  # points
+
+    # The frame's own image: the card at the printer's dots, colour unless thermal.
+    image = page.frame_locator(".print-frame.card-frame").locator("img.card")
+    assert page.evaluate("window.greetingsPrintedImages") == [True], "printed before loaded"
+    pixels = image.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
+    assert abs(pixels[0] / (card_width / 72) - dpi) < 2, pixels
+    assert abs(pixels[1] / (card_height / 72) - dpi) < 2, pixels
+
+    # Printed as Chromium prints the frame's page (its @page rule decides the paper).
+    printer = page.context.new_page()
+    printer.goto(world.base_url + "/station/help")
+    html = printed_card_page(page)
+    assert f'src="data:{kind};base64,' in html
+    printer.set_content(html)
+    printed = pdf_pages(printer.pdf(prefer_css_page_size=True, print_background=True))
+    assert len(printed) == 1
+    width, height = printed[0].get_size()
+    assert abs(width - card_width) < 1 and abs(height - card_height) < 1, (
+        (width, height), (card_width, card_height))
+    paper = printed[0].render(scale=dpi / 72).to_pil()
+    assert decode_qr(paper) == [expected]
+    printer.close()
+
+    # The next card takes the frame's image over, and what prints is that card.
+    scan_printing(page, "5002")
+    expect(page.locator("#station")).to_have_attribute("data-printed", "2")
+    assert page.evaluate("window.greetingsPrintedImages") == [True, True]
+    (second,) = query(world, "SELECT token FROM cards ORDER BY id DESC LIMIT 1")[0]
+    source = image.get_attribute("src")
+    shown = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))
+    assert decode_qr(shown) == [f"{world.base_url}/f/{second}".upper()]
 
 
 def test_unknown_and_cancelled_orders_show_their_error_and_keep_the_focus(page, world):

@@ -1,5 +1,7 @@
 """Recording a pack: one shipment per order, even when two stations scan it at once."""
 
+import base64
+
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -104,3 +106,23 @@ def test_a_scan_commits_once(app):
     with app.app_context():
         order = db.session.execute(select(Order).where(Order.number == "7001")).scalar_one()
         assert service.shipment_of(order).card.print_count == 2
+
+
+def test_a_browser_stations_answer_carries_the_card_as_the_image_it_prints(app):
+    client = as_packer(app)
+    answer = client.post("/station/scan", data={"code": "7001"},
+                         headers={"Accept": "application/json"}).json
+    assert answer["result"] == "printed" and "pdf" not in answer
+    assert answer["image_type"] == "image/jpeg"
+    assert base64.b64decode(answer["image"]).startswith(b"\xff\xd8")
+    css = client.get(answer["print_css"])
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert "@page { size: 105mm 148mm; margin: 0; }" in css.get_data(as_text=True)
+    # The PDF stays where it was, for a person's link and the page without JavaScript.
+    pdf = client.get(answer["pdf_url"])
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_print_css_of_an_unknown_paper_is_404(app):
+    assert app.test_client().get("/station/print/thermal4x6.css").status_code == 200
+    assert app.test_client().get("/station/print/nope.css").status_code == 404

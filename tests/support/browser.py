@@ -14,6 +14,14 @@ PRINT_STUB = """
         print: function () {
           window.greetingsPrinted = (window.greetingsPrinted || 0) + 1;
           window.benchPrinted = performance.now();
+          // Whether each image of the printed page had loaded when print() came (a card
+          // printed as its image must not print blank).
+          try {
+            Array.prototype.forEach.call(real.document.images, function (img) {
+              (window.greetingsPrintedImages = window.greetingsPrintedImages || []).push(
+                img.complete && img.naturalWidth > 0);
+            });
+          } catch (e) { /* a PDF viewer's frame: no images of ours */ }
         }
       };
     }
