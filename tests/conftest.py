@@ -20,16 +20,6 @@ from tests.support.webhooks import SHOPIFY_SECRET, STANDARD_SECRET, WOO_SECRET
 IN_CI = os.environ.get("CI") == "true"
 
 
-def pytest_collection_modifyitems(items):
-    """Run the files marked `heavy` first (a stable sort: the rest keep their order).
-
-    `make test` hands whole files to two pytest-xdist processes in collection order; with
-    the longest files last (tests/system, tests/ui) one process sat alone with one of
-    them for about a minute at the end.
-    """
-    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
-
-
 def need(condition, reason):
     """Skip a test whose tool is missing; in CI a missing tool is a failure instead."""
     if not condition:

@@ -20,8 +20,6 @@ from greetings.models import JobRun, utcnow
 from tests.conftest import make_app
 from tests.support.worker import WorkerProcess, wait_until
 
-pytestmark = pytest.mark.heavy  # one of the suite's longest files: scheduled first
-
 TTL = timedelta(seconds=30)
 T0 = datetime(2026, 3, 2, 8, 0, 0)
 

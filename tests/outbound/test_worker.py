@@ -19,8 +19,6 @@ from tests.conftest import make_app
 from tests.outbound.conftest import add_endpoint, give_feedback
 from tests.support.worker import WorkerProcess, wait_until
 
-pytestmark = pytest.mark.heavy  # one of the suite's longest files: scheduled first
-
 
 @pytest.fixture
 def world(tmp_path, backend):

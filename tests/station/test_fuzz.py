@@ -9,8 +9,6 @@ from hypothesis import strategies as st
 from tests.conftest import make_token
 from tests.station.conftest import as_packer
 
-pytestmark = pytest.mark.heavy  # one of the suite's longest files: scheduled first
-
 FUZZ = settings(max_examples=80, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 codes = st.text(max_size=300) | st.sampled_from(

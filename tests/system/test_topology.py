@@ -22,8 +22,6 @@ from tests.support.servers import postgres_bindir
 from tests.support.siteload import SITE_ENV, SiteLoad, refusal_limit_statuses
 from tests.support.topology import Topology
 
-pytestmark = pytest.mark.heavy  # one of the suite's longest files: scheduled first
-
 ORDERS = int(os.environ.get("GREETINGS_TOPOLOGY_ORDERS", "400"))
 
 

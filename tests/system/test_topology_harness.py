@@ -19,8 +19,6 @@ from tests.support.servers import postgres_bindir
 from tests.support.topology import Topology
 from tests.support.webhooks import STANDARD_SECRET, generic_body, standard_headers
 
-pytestmark = pytest.mark.heavy  # one of the suite's longest files: scheduled first
-
 
 @pytest.fixture
 def site(tmp_path):

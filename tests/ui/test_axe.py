@@ -19,8 +19,6 @@ from tests.ui.tour import (
     station_tour,
 )
 
-pytestmark = pytest.mark.heavy  # one of the suite's longest files: scheduled first
-
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 
 
