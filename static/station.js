@@ -115,11 +115,17 @@
           .replace(/"/g, "&quot;").replace(/</g, "&lt;") + '"></head>' +
         '<body><img class="card" alt=""></body></html>';
       cardFrames[css] = new Promise(function (resolve, reject) {
-        frame.addEventListener("load", function () { resolve(frame); }, { once: true });
-        setTimeout(function () {
+        // A frame that never loads is dropped (the next card makes a new one); a loaded
+        // one is kept for the whole shift, so its wait must end with its load.
+        var wait = setTimeout(function () {
           delete cardFrames[css];
+          frame.remove();
           reject(new Error("the print frame did not load"));
         }, 8000);
+        frame.addEventListener("load", function () {
+          clearTimeout(wait);
+          resolve(frame);
+        }, { once: true });
       });
       document.body.appendChild(frame);
     }
