@@ -113,7 +113,7 @@
       frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><title></title>' +
         '<link rel="stylesheet" href="' + String(css).replace(/&/g, "&amp;")
           .replace(/"/g, "&quot;").replace(/</g, "&lt;") + '"></head>' +
-        '<body><img class="card" alt=""></body></html>';
+        '<body><div class="card"></div></body></html>';
       cardFrames[css] = new Promise(function (resolve, reject) {
         // A frame that never loads is dropped (the next card makes a new one); a loaded
         // one is kept for the whole shift, so its wait must end with its load.
@@ -133,12 +133,27 @@
   }
 
   // Prints a card from the image in the scan's answer; should that fail, from its PDF.
+  // The image comes as strips (Chromium decodes nine strips of a card ~4 times faster than
+  // the one whole image), each placed at its rows: a strip starts and ends on a whole CSS
+  // pixel (96 per inch), which is where Chromium prints it, so no seam shows. The frame's
+  // images are reused card after card.
   function printImage(answer) {
     window.greetingsFrameSet = performance.now();
     return cardFrame(answer.print_css).then(function (frame) {
-      var image = frame.contentDocument.querySelector("img.card");
-      image.src = "data:" + answer.image_type + ";base64," + answer.image;
-      return image.decode().then(function () { handOver(frame); });
+      var card = frame.contentDocument.querySelector(".card");
+      var pixels = 96 / answer.image_dpi;
+      var images = answer.image_strips.map(function (strip, index) {
+        var image = card.children[index] ||
+          card.appendChild(frame.contentDocument.createElement("img"));
+        image.alt = "";
+        image.style.top = strip.top * pixels + "px";
+        image.style.height = strip.rows * pixels + "px";
+        image.src = "data:" + answer.image_type + ";base64," + strip.data;
+        return image;
+      });
+      while (card.children.length > images.length) { card.lastChild.remove(); }
+      return Promise.all(images.map(function (image) { return image.decode(); }))
+        .then(function () { handOver(frame); });
     }).catch(function () { return printCard({ src: answer.pdf_url }); });
   }
 
@@ -288,7 +303,7 @@
     function printInTurn(answer) {
       cardsWaiting += 1;
       var start = function () {
-        return answer.image ? printImage(answer) : printCard({ src: answer.pdf_url });
+        return answer.image_strips ? printImage(answer) : printCard({ src: answer.pdf_url });
       };
       var done = function () { cardsWaiting -= 1; };
       printing = (cardsWaiting === 1 ? start() : printing.then(start)).then(done);

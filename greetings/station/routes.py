@@ -1,6 +1,8 @@
 """/station: set a computer up as a station, sign a packer in, scan, print."""
 
 import base64
+import functools
+import hashlib
 
 from flask import (
     Blueprint,
@@ -307,11 +309,16 @@ def _answer_scan(outcome: ScanOutcome, station: Station):
             # rasterised at the printer's resolution): a second request cost the packer a
             # round trip (about 50 ms in the browser) between Enter and paper, and printing
             # the PDF itself goes through Chromium's PDF viewer (100-145 ms and ~1 s of
-            # CPU a card; see greetings/cards/raster.py).
+            # CPU a card; see greetings/cards/raster.py). It comes in strips (decoded four
+            # times faster than one image), which the page places at their rows.
             image = card_image(outcome.card, station.profile)
-            answer.update(image=base64.b64encode(image.data).decode("ascii"),
-                          image_type=image.mimetype,
-                          print_css=url_for("station.print_css", paper=image.paper))
+            answer.update(
+                image_strips=[{"data": base64.b64encode(strip.data).decode("ascii"),
+                               "top": strip.top, "rows": strip.rows}
+                              for strip in image.strips],
+                image_size=[image.width_px, image.height_px], image_dpi=image.dpi,
+                image_type=image.mimetype,
+                print_css=print_css_url(image.paper))
     return _answer(answer, SCAN_STATUS[outcome.result])
 
 
@@ -338,21 +345,39 @@ def card(card_id):
 
 @bp.get("/print/<paper>.css")
 def print_css(paper):
-    """Lay out a printed card's page: the paper's size, no margin, the image filling it.
+    """Lay out a printed card's page: the paper's size, no margin, the card filling it.
 
     A stylesheet of its own because the station's CSP allows no inline style; the print
-    frame (static/station.js) links it. The same for every station on that paper.
+    frame (static/station.js) links it. The same for every station on that paper; kept a
+    day, so its address carries a hash of it (print_css_url).
+    """
+    css = print_stylesheet(paper)
+    if css is None:
+        return Response("/* no such paper */", status=404, mimetype="text/css")
+    return Response(css, mimetype="text/css",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@functools.cache
+def print_stylesheet(paper: str) -> str | None:
+    """The print page's stylesheet for a paper (None if there is no such paper).
+
+    The page places the card's strips in it (their top and height in CSS pixels).
     """
     found = PROFILES.get(paper)
     if found is None:
-        return Response("/* no such paper */", status=404, mimetype="text/css")
-    size = f"{found.width_mm:g}mm {found.height_mm:g}mm"
-    css = (f"@page {{ size: {size}; margin: 0; }}\n"
-           "html, body { margin: 0; padding: 0; }\n"
-           f"img.card {{ display: block; width: {found.width_mm:g}mm; "
-           f"height: {found.height_mm:g}mm; }}\n")
-    return Response(css, mimetype="text/css",
-                    headers={"Cache-Control": "public, max-age=86400"})
+        return None
+    return (f"@page {{ size: {found.width_mm:g}mm {found.height_mm:g}mm; margin: 0; }}\n"
+            "html, body { margin: 0; padding: 0; }\n"
+            f".card {{ position: relative; overflow: hidden; width: {found.width_mm:g}mm; "
+            f"height: {found.height_mm:g}mm; }}\n"
+            ".card img { position: absolute; left: 0; width: 100%; display: block; }\n")
+
+
+def print_css_url(paper: str) -> str:
+    """The address of a paper's print stylesheet, new whenever the stylesheet changes."""
+    version = hashlib.sha256(print_stylesheet(paper).encode()).hexdigest()[:12]
+    return url_for("station.print_css", paper=paper, v=version)
 
 
 @bp.get("/recent")

@@ -99,8 +99,9 @@ def scan_printing(page, code, action=None):
     """Scan (or, with `action`, press that button) and return the result box and the card.
 
     A browser station's card comes inside the scan's answer as the image it prints (the
-    PDF rasterised, base64), not from a second request; the card's PDF is still served at
-    its address (a person's link, the page without JavaScript), and that is returned.
+    PDF rasterised, in strips, base64), not from a second request; the card's PDF is still
+    served at its address (a person's link, the page without JavaScript), and that is
+    returned.
     """
     with page.expect_response(re.compile(r"/station/(scan|cards/\d+/print)$")) as answered:
         if action is None:
@@ -112,9 +113,9 @@ def scan_printing(page, code, action=None):
     answer = answered.value.json()
     assert answer["result"] == "printed", answer
     assert "pdf" not in answer  # printed from the image, never by Chromium's PDF viewer
-    image = base64.b64decode(answer["image"])
-    assert image.startswith(b"\xff\xd8" if answer["image_type"] == "image/jpeg"
-                            else b"\x89PNG"), answer["image_type"]
+    magic = b"\xff\xd8" if answer["image_type"] == "image/jpeg" else b"\x89PNG"
+    for strip in answer["image_strips"]:
+        assert base64.b64decode(strip["data"]).startswith(magic), answer["image_type"]
     served = page.request.get(urljoin(answered.value.url, answer["pdf_url"]))
     assert served.headers["content-type"] == "application/pdf"
     pdf = served.body()

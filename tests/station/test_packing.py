@@ -114,10 +114,19 @@ def test_a_browser_stations_answer_carries_the_card_as_the_image_it_prints(app):
                          headers={"Accept": "application/json"}).json
     assert answer["result"] == "printed" and "pdf" not in answer
     assert answer["image_type"] == "image/jpeg"
-    assert base64.b64decode(answer["image"]).startswith(b"\xff\xd8")
+    strips = answer["image_strips"]
+    assert all(base64.b64decode(strip["data"]).startswith(b"\xff\xd8") for strip in strips)
+    # The strips cover the card's rows from top to bottom, at the printer's dots.
+    assert len(strips) > 1 and answer["image_dpi"] == 300
+    assert strips[0]["top"] == 0 and strips[-1]["top"] + strips[-1]["rows"] == (
+        answer["image_size"][1])
+    assert all(upper["top"] + upper["rows"] == lower["top"]
+               for upper, lower in zip(strips, strips[1:], strict=False))
     css = client.get(answer["print_css"])
     assert css.status_code == 200 and css.mimetype == "text/css"
     assert "@page { size: 105mm 148mm; margin: 0; }" in css.get_data(as_text=True)
+    # Kept a day by the browser: the address changes with the stylesheet.
+    assert "?v=" in answer["print_css"] and "max-age" in css.headers["Cache-Control"]
     # The PDF stays where it was, for a person's link and the page without JavaScript.
     pdf = client.get(answer["pdf_url"])
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")

@@ -14,13 +14,14 @@ PRINT_STUB = """
         print: function () {
           window.greetingsPrinted = (window.greetingsPrinted || 0) + 1;
           window.benchPrinted = performance.now();
-          // Whether each image of the printed page had loaded when print() came (a card
-          // printed as its image must not print blank).
+          // Per print of a page with images: whether every one of them had loaded when
+          // print() came (a card printed as its image strips must not print blank).
           try {
-            Array.prototype.forEach.call(real.document.images, function (img) {
+            var images = Array.prototype.slice.call(real.document.images);
+            if (images.length) {
               (window.greetingsPrintedImages = window.greetingsPrintedImages || []).push(
-                img.complete && img.naturalWidth > 0);
-            });
+                images.every(function (img) { return img.complete && img.naturalWidth > 0; }));
+            }
           } catch (e) { /* a PDF viewer's frame: no images of ours */ }
         }
       };
