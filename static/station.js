@@ -35,6 +35,8 @@
 
   // Keys that answer a question; a scanner never types them, and Enter never answers.
   var DECISION_KEYS = ["F2", "F4", "F6", "F8", "F9"];
+  // How long the page may hold an answer back while its card goes to the printer.
+  var CARD_FIRST_MS = 250;
 
   function keepFocus() {
     var field = document.querySelector("[data-keep-focus]");
@@ -98,13 +100,14 @@
     });
   }
 
-  // The card's print page: one frame per paper, made once and kept, holding an image at
-  // the paper's size under an @page rule of that size (print_css). A card that came with
-  // the scan's answer (the card's PDF rasterised by the server at the printer's
-  // resolution) only swaps the image and prints once it is decoded: Chromium's PDF viewer
-  // took ~1 s of CPU a card, and a new frame per card ~25 ms more than this. print() is
-  // synchronous (it returns once the page went to the printer or its preview) and cards
-  // print one at a time (printInTurn), so no image is swapped while its card prints.
+  // The card's print page: one frame per paper, made once and kept, holding the card's
+  // image at the paper's size under an @page rule of that size (print_css). A card that
+  // came with the scan's answer (the card's PDF rasterised by the server at the
+  // printer's resolution) only swaps the images and prints once they are decoded:
+  // Chromium's PDF viewer took ~1 s of CPU a card, and a new frame per card ~25 ms more
+  // than this. print() is synchronous (it returns once the page went to the printer or
+  // its preview) and cards print one at a time (printInTurn), so no image is swapped
+  // while its card prints.
   var cardFrames = {};
 
   function cardFrame(css) {
@@ -167,6 +170,8 @@
     // Cards print one after another, in scan order, while the next scans are already
     // being sent: a burst need not wait for each viewer before asking for the next card.
     var printing = Promise.resolve(), cardsWaiting = 0;
+    // Answers show in the order they came, each once the one before has shown.
+    var showing = Promise.resolve();
     var words = station.dataset;
 
     function counts() {
@@ -313,9 +318,27 @@
       handled += 1;
       answer.code = job.code;
       var printed = answer.card_id && answer.result === "printed";
-      // The card first: its frame then loads while this page shows the answer, instead
-      // of after it.
-      if (printed && station.dataset.printMode === "browser") { printInTurn(answer); }
+      var cardFirst = null;
+      if (printed && station.dataset.printMode === "browser") {
+        printInTurn(answer);
+        // A lone card goes to the printer before the page shows its answer: laying the
+        // page out took the browser's main thread ~15 ms just when the card's images had
+        // decoded and waited for it to print. Never longer than CARD_FIRST_MS.
+        if (cardsWaiting === 1) { cardFirst = printing; }
+      }
+      showInTurn(answer, job, printed, cardFirst);
+    }
+
+    function showInTurn(answer, job, printed, after) {
+      showing = showing.then(function () {
+        return after && Promise.race([after, new Promise(function (resolve) {
+          setTimeout(resolve, CARD_FIRST_MS);
+        })]);
+      }).then(function () { show(answer, job, printed); })
+        .catch(function (error) { console.error(error); });
+    }
+
+    function show(answer, job, printed) {
       showResult(answer);
       log(answer);
       ask(answer, job);
@@ -364,9 +387,7 @@
           handled += 1;
           var answer = { result: "offline", code: job.code, order: job.code,
                          message: (words.offline || "No connection.") + " " + (job.code || "") };
-          showResult(answer);
-          log(answer);
-          ask(answer, job);
+          showInTurn(answer, job, false, null);
         })
         .then(function () { busy = false; pump(); });
     }
