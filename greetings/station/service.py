@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..cards.tokens import new_token
 from ..errors import ProblemError
@@ -168,19 +169,23 @@ def store_shipment(order: Order, packer: Packer, station: Station | None = None)
     """
     insert = dialect_insert(db.session.get_bind().dialect.name)
     now = utcnow()
-    stored = db.session.execute(
+    # RETURNING the entity: the stored row comes back as the session's Shipment, so it is
+    # not read again (another statement between Enter and the card).
+    shipment = db.session.execute(
         insert(Shipment)
         .values(order_id=order.id, packer_id=packer.id, packed_at=now,
                 station_id=station.id if station else None,
                 site_id=station.site_id if station else None)
         .on_conflict_do_nothing(index_elements=["order_id"])
-        .returning(Shipment.id)).scalar_one_or_none()
-    if stored is not None:
-        card = _new_card(packer, station, now)
-        card.shipment_id = stored
-        db.session.add(card)
-        db.session.flush()
-    return shipment_of(order)
+        .returning(Shipment)).scalar_one_or_none()
+    if shipment is None:
+        return shipment_of(order)
+    # Stored just now, so its only card is the one added here: no query to find that out.
+    # It is inserted with the commit (or the next query's flush), carrying any print counted
+    # meanwhile, so a scan writes the card once rather than inserting and then updating it.
+    set_committed_value(shipment, "cards", [])
+    shipment.cards.append(_new_card(packer, station, now))
+    return shipment
 
 
 def _new_card(packer: Packer, station: Station | None, now) -> Card:
