@@ -167,6 +167,15 @@ def store_shipment(order: Order, packer: Packer, station: Station | None = None)
 
     Should another station have packed it meanwhile, its shipment comes back unchanged.
     """
+    return new_shipment(order, packer, station) or shipment_of(order)
+
+
+def new_shipment(order: Order, packer: Packer, station: Station | None = None
+                 ) -> Shipment | None:
+    """Record the order's shipment and its first card, unless it has a shipment already
+    (then None, and nothing is written): the database keeps it to one per order, however
+    many stations try at once. The caller decides that the order may be packed.
+    """
     insert = dialect_insert(db.session.get_bind().dialect.name)
     now = utcnow()
     # RETURNING the entity: the stored row comes back as the session's Shipment, so it is
@@ -179,7 +188,7 @@ def store_shipment(order: Order, packer: Packer, station: Station | None = None)
         .on_conflict_do_nothing(index_elements=["order_id"])
         .returning(Shipment)).scalar_one_or_none()
     if shipment is None:
-        return shipment_of(order)
+        return None
     # Stored just now, so its only card is the one added here: no query to find that out.
     # It is inserted with the commit (or the next query's flush), carrying any print counted
     # meanwhile, so a scan writes the card once rather than inserting and then updating it.
