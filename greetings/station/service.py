@@ -175,7 +175,11 @@ def store_shipment(order: Order, packer: Packer, station: Station | None = None)
 
     Should another station have packed it meanwhile, its shipment comes back unchanged.
     """
-    return new_shipment(order, packer, station) or shipment_of(order)
+    shipment = new_shipment(order, packer, station)
+    if shipment is None:
+        return shipment_of(order)
+    db.session.flush()  # the new card's id, for callers that use it before they commit
+    return shipment
 
 
 def new_shipment(order: Order, packer: Packer, station: Station | None = None
@@ -183,6 +187,9 @@ def new_shipment(order: Order, packer: Packer, station: Station | None = None
     """Record the order's shipment and its first card, unless it has a shipment already
     (then None, and nothing is written): the database keeps it to one per order, however
     many stations try at once. The caller decides that the order may be packed.
+
+    The card is written with the next flush (a scan's commit), with any print counted
+    before it, so the card takes one INSERT rather than an INSERT and an UPDATE.
     """
     insert = dialect_insert(db.session.get_bind().dialect.name)
     now = utcnow()
@@ -198,8 +205,6 @@ def new_shipment(order: Order, packer: Packer, station: Station | None = None
     if shipment is None:
         return None
     # Stored just now, so its only card is the one added here: no query to find that out.
-    # It is inserted with the commit (or the next query's flush), carrying any print counted
-    # meanwhile, so a scan writes the card once rather than inserting and then updating it.
     set_committed_value(shipment, "cards", [])
     shipment.cards.append(_new_card(packer, station, now))
     return shipment
