@@ -36,9 +36,12 @@ class Packer(Base):
     # SHA-256 of the badge code: the station looks the packer up by it (None: offboarded,
     # so the badge can be handed to someone else).
     badge_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # Loaded only when a card or the feedback page draws them, not with every packer.
-    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    signature_1bit: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Loaded only when a card or the feedback page draws them (the two in one statement:
+    # a card reads both), not with every packer.
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True,
+                                                         deferred_group="signature")
+    signature_1bit: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True,
+                                                          deferred_group="signature")
     # Signatures go on cards only while this is set; revoking keeps old cards as they are.
     # Who set it and when: ConsentRecord.
     signature_consent: Mapped[bool] = mapped_column(Boolean, default=False)

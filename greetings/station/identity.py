@@ -14,6 +14,7 @@ from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from ..errors import ProblemError, wants_problem_json
@@ -66,7 +67,9 @@ def _station_of_cookie(raw: str) -> Station | None:
     station_id, secret = value.get("station"), value.get("secret")
     if not isinstance(station_id, int) or not isinstance(secret, str):
         return None
-    station = db.session.get(Station, station_id)
+    # With its shops in the same statement: a scan looks orders up among them (a lazy load
+    # was a statement of its own on every scan).
+    station = db.session.get(Station, station_id, options=[joinedload(Station.integrations)])
     # A retired station, or one whose secret changed since, is no station any more.
     if station is None or not station.active or station.secret_hash is None:
         return None
@@ -95,7 +98,9 @@ def current_packer() -> Packer | None:
     if now - session.get("packer_seen", 0) > station.idle_minutes * 60:
         sign_out(idle=True)
         return None
-    packer = db.session.get(Packer, packer_id)
+    # With the packer's own lines in the same statement: every card the packer prints reads
+    # them (a lazy load was a statement of its own on every scan).
+    packer = db.session.get(Packer, packer_id, options=[joinedload(Packer.lines)])
     if packer is None or not packer.active:
         sign_out()
         return None

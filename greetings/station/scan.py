@@ -10,7 +10,16 @@ from dataclasses import dataclass, replace
 from flask import current_app
 
 from ..cards.service import card_pdf
-from ..models import Card, Integration, Order, Packer, PrintMode, Shipment, Station
+from ..models import (
+    Card,
+    Integration,
+    Order,
+    OrderStatus,
+    Packer,
+    PrintMode,
+    Shipment,
+    Station,
+)
 from .printing import PrintFailed, send_to_cups
 from .service import (
     OrderAmbiguous,
@@ -18,6 +27,7 @@ from .service import (
     OrderNotPackable,
     count_print,
     find_order,
+    new_shipment,
     order_shop,
     packed_or_packable,
     repack,
@@ -71,7 +81,12 @@ def scan(code: str, packer: Packer, station: Station, choice: Choice | None = No
     """
     try:
         order = find_order(code, station.integrations, shop_id)
-        shipment = packed_or_packable(order)
+        # Most scans pack an open order for the first time: its shipment is stored straight
+        # away (new_shipment writes nothing when there is one), and only otherwise looked
+        # up, by packed_or_packable's rule. A statement less between Enter and the card.
+        fresh = new_shipment(order, packer, station) if order.status == OrderStatus.OPEN \
+            else None
+        shipment = fresh or packed_or_packable(order)
     except OrderNotFound:
         return ScanOutcome(ScanResult.UNKNOWN, code)
     except OrderAmbiguous as ambiguous:
@@ -81,7 +96,9 @@ def scan(code: str, packer: Packer, station: Station, choice: Choice | None = No
         return ScanOutcome(ScanResult.CANCELLED, code, refused.order)
     if shipment is not None and shipment.packer_id != packer.id and choice is None:
         return ScanOutcome(ScanResult.OTHER_PACKER, code, order, shipment, shipment.card)
-    if shipment is None:
+    if fresh is not None:
+        card, again = fresh.card, False
+    elif shipment is None:
         shipment = store_shipment(order, packer, station)
         card, again = shipment.card, False
     elif choice == Choice.REPACK:
