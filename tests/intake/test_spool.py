@@ -165,8 +165,10 @@ def test_the_webhook_route_starts_the_applier_thread(app):
     applier = spool._appliers[(os.getpid(), id(app))]
     assert applier.app is app
     try:
-        wait_until(lambda: len(orders(app)) == 2, timeout=60, what="the spool applied")
-        assert spool.pending(spool.folder(app)) == []
+        # The applier commits the order before it removes the file: wait for both.
+        wait_until(lambda: len(orders(app)) == 2 and not spool.pending(spool.folder(app)),
+                   timeout=60, what="the spool applied and emptied")
+        assert [number for number, _ in orders(app)] == sorted(["THREAD-1", "THREAD-2"])
     finally:
         applier.stopping.set()
         applier.join(30)
