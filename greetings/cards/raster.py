@@ -177,8 +177,9 @@ def print_image(pdf: bytes, profile: str, helper=None) -> CardImage:
     decodes four times faster than the whole image.
 
     With a `helper` (rasterhelper.Helper) that is ready, the lower strips are rendered
-    in its process while this one renders the upper ones: the same bytes, in ~60 % of
-    the time (docs/benchmarks.md, issue 9, "the card's lower half in a helper process").
+    in its process while this one renders the upper ones: the same strips, A6 in 18
+    instead of 26 ms (p50; docs/benchmarks.md, issue 9, "the card's lower half in a
+    helper process").
     """
     from .renderer.layouts import profile as paper_of
 
