@@ -116,7 +116,8 @@ async (timeoutMs) => {
   }
   const entries = performance.getEntriesByType("resource")
     .filter((e) => /\\/station\\/scan$|insert\\.pdf$/.test(e.name))
-    .map((e) => ({name: e.name, start: e.startTime, requestStart: e.requestStart,
+    .map((e) => ({name: e.name, start: e.startTime, connectStart: e.connectStart,
+                  connectEnd: e.connectEnd, requestStart: e.requestStart,
                   responseStart: e.responseStart, end: e.responseEnd}));
   performance.clearResourceTimings();
   return {enter: window.benchEnter, sent: window.greetingsScanSent,
@@ -272,12 +273,15 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
         return entries[0][end_key] - entries[0][start_key] if entries else None
 
     total, to_fetch, scan_post, gap, pdf_get, viewer = [], [], [], [], [], []
-    post_connect, post_wait, post_body = [], [], []
+    post_connect, post_wait, post_body, connecting, after_connect = [], [], [], [], []
     for s in samples:
         total.append(s["ready"] - s["enter"])
         to_fetch.append(s["sent"] - s["enter"])
         scan_post.append(segment(s, "/station/scan", "start", "end"))
         post_connect.append(segment(s, "/station/scan", "start", "requestStart"))
+        # A sync gunicorn worker closes every connection: each scan opens a new one.
+        connecting.append(segment(s, "/station/scan", "start", "connectEnd"))
+        after_connect.append(segment(s, "/station/scan", "connectEnd", "requestStart"))
         post_wait.append(segment(s, "/station/scan", "requestStart", "responseStart"))
         post_body.append(segment(s, "/station/scan", "responseStart", "end"))
         pdf_get.append(segment(s, "insert.pdf", "start", "end"))
@@ -307,6 +311,8 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
     parts = [("  Enter → scan sent (page script)", to_fetch),
              ("  POST /station/scan (fetch start → last byte)", scan_post),
              ("    fetch start → request sent (queueing, connection)", post_connect),
+             ("      fetch start → connected (a new connection, or none)", connecting),
+             ("      connected → request sent", after_connect),
              ("    request sent → first byte (the server's answer)", post_wait),
              ("    first byte → last byte", post_body),
              ("  answer → card's frame set (JSON, srcdoc or blob, DOM)", gap),

@@ -23,7 +23,8 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .renderer.layouts import profile as paper_of
+# This module imports nothing of the package at its top: the helper process of
+# rasterhelper.py loads this file alone, without the 121 MB that `greetings` imports.
 
 # The printers' own resolutions: an office laser prints A6 (and the sheets) at 300 dpi,
 # a 4x6 in label printer has 203 dots per inch (8 per mm).
@@ -68,19 +69,11 @@ def rendered(pdf: bytes, dpi: float, grey: bool = False):
     """Render the first page of `pdf` at `dpi` with PDFium; yield it as a PIL image.
 
     Greyscale: mode L; colour: mode RGBX, which JPEG takes as it is. The image shares
-    PDFium's bitmap (no copy: 3 ms of an A6 card at 300 dpi), so it is valid only inside
-    the `with`; `rasterise` gives a copy that lives on.
+    PDFium's bitmap (no copy: 3 ms of an A6 card at 300 dpi); `rasterise` gives a copy
+    that lives on.
     """
-    import pypdfium2  # imported on first use: only printing and previews need it
-
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        # rev_byteorder: PDFium hands over RGB(X), so PIL need not swap BGR per pixel.
-        bitmap = document[0].render(scale=dpi / 72, grayscale=grey, rev_byteorder=True,
-                                    prefer_bgrx=not grey)
-        yield bitmap.to_pil()
-    finally:
-        document.close()
+    with first_page(pdf) as page:
+        yield render_rows(page, dpi, grey, 0, page_pixels(page, dpi)[1])
 
 
 def rasterise(pdf: bytes, dpi: float, grey: bool = False):
@@ -105,7 +98,76 @@ def strip_bounds(width: int, height: int, dpi: int) -> list[tuple[int, int]]:
             for index, top in enumerate(tops)]
 
 
-def print_image(pdf: bytes, profile: str) -> CardImage:
+def page_pixels(page, dpi: float) -> tuple[int, int]:
+    """The size in pixels of a PDFium page rendered at `dpi`, rounded up as pypdfium2 does."""
+    scale = dpi / 72
+    return math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
+
+
+@contextmanager
+def first_page(pdf: bytes):
+    """Open `pdf` with PDFium and yield its first page (closed after the `with`)."""
+    import pypdfium2  # imported on first use: only printing and previews need it
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        yield document[0]
+    finally:
+        document.close()
+
+
+def render_rows(page, dpi: float, grey: bool, top: int, rows: int):
+    """Render rows top..top+rows-1 of `page` at `dpi`; return them as a PIL image.
+
+    The same drawing as those rows of the whole page rendered (`rendered`, with the
+    same options): PDFium draws the page shifted up by `top` into a bitmap only `rows`
+    high, so a part of the card costs about its share of the pixels. (It may round an
+    anti-aliased edge differently from a row further down: A5, scaled from A6, differs
+    on a few pixels by up to 9 levels of 255; A6 and the label not at all.)
+    Colour: RGBX; grey: L.
+    """
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page_pixels(page, dpi)
+    kind = pdfium_c.FPDFBitmap_Gray if grey else pdfium_c.FPDFBitmap_BGRx
+    bitmap = pypdfium2.PdfBitmap.new_native(width, rows, kind, rev_byteorder=not grey)
+    bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, rows)
+    # The flags page.render(grayscale=grey, rev_byteorder=True) passes.
+    flags = pdfium_c.FPDF_ANNOT | (
+        pdfium_c.FPDF_GRAYSCALE if grey else pdfium_c.FPDF_REVERSE_BYTE_ORDER)
+    pdfium_c.FPDF_RenderPageBitmap(bitmap, page, 0, -top, width, height, 0, flags)
+    return bitmap.to_pil()  # PIL keeps the bitmap's buffer alive
+
+
+def _encoding(grey: bool) -> dict:
+    if grey:
+        return {"format": "PNG", "compress_level": 1}
+    return {"format": "JPEG", "quality": JPEG_QUALITY}
+
+
+def render_strips(pdf: bytes, dpi: int, grey: bool,
+                  bounds: list[tuple[int, int]]) -> list[Strip]:
+    """Render and encode the strips `bounds` ((top, rows), one after the other) of `pdf`.
+
+    What the helper process of rasterhelper.py runs for a card's lower strips.
+    """
+    with first_page(pdf) as page:
+        return _strips_of(page, dpi, grey, bounds)
+
+
+def _strips_of(page, dpi, grey, bounds) -> list[Strip]:
+    first = bounds[0][0]
+    image = render_rows(page, dpi, grey, first, sum(rows for _, rows in bounds))
+    options, strips = _encoding(grey), []
+    for top, rows in bounds:
+        out = io.BytesIO()
+        image.crop((0, top - first, image.width, top - first + rows)).save(out, **options)
+        strips.append(Strip(out.getvalue(), top, rows))
+    return strips
+
+
+def print_image(pdf: bytes, profile: str, helper=None) -> CardImage:
     """Rasterise a card's PDF for printing on `profile`'s paper, at the printer's resolution.
 
     Thermal labels: greyscale PNG at 203 dpi (lossless; the label is black only, so no
@@ -113,20 +175,30 @@ def print_image(pdf: bytes, profile: str) -> CardImage:
     JPEG at 300 dpi, which keeps the brand's accent colour and encodes six times faster
     than a colour PNG. Either way cut into strips (strip_bounds), which the browser
     decodes four times faster than the whole image.
+
+    With a `helper` (rasterhelper.Helper) that is ready, the lower strips are rendered
+    in its process while this one renders the upper ones: the same strips, A6 in 18
+    instead of 26 ms (p50; docs/benchmarks.md, issue 9, "the card's lower half in a
+    helper process").
     """
+    from .renderer.layouts import profile as paper_of
+
     paper = paper_of(profile)  # as the renderer reads the name: unknown ones are A6
-    if paper.thermal:
-        dpi, grey, mimetype, options = THERMAL_DPI, True, "image/png", {
-            "format": "PNG", "compress_level": 1}
-    else:
-        dpi, grey, mimetype, options = LASER_DPI, False, "image/jpeg", {
-            "format": "JPEG", "quality": JPEG_QUALITY}
-    strips = []
-    with rendered(pdf, dpi, grey=grey) as image:
-        width, height = image.size
-        for top, rows in strip_bounds(width, height, dpi):
-            out = io.BytesIO()
-            image.crop((0, top, width, top + rows)).save(out, **options)
-            strips.append(Strip(out.getvalue(), top, rows))
-    return CardImage(tuple(strips), mimetype, paper.name, paper.width_mm, paper.height_mm,
-                     width, height, dpi)
+    dpi, grey = (THERMAL_DPI, True) if paper.thermal else (LASER_DPI, False)
+    with first_page(pdf) as page:
+        width, height = page_pixels(page, dpi)
+        bounds = strip_bounds(width, height, dpi)
+        # This process also sends, waits and unpacks: it takes the larger half.
+        mine, theirs = bounds[:(len(bounds) + 1) // 2], bounds[(len(bounds) + 1) // 2:]
+        lower = helper.start(pdf, dpi, grey, theirs) if helper is not None and theirs else None
+        if lower is None:
+            mine, theirs = bounds, []
+        try:
+            strips = _strips_of(page, dpi, grey, mine)
+        finally:  # the helper's answer is collected whatever happened here
+            done = lower.result() if lower is not None else None
+    if theirs:
+        strips += ([Strip(*strip) for strip in done] if done is not None
+                   else render_strips(pdf, dpi, grey, theirs))
+    return CardImage(tuple(strips), "image/png" if grey else "image/jpeg", paper.name,
+                     paper.width_mm, paper.height_mm, width, height, dpi)

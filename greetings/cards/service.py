@@ -15,6 +15,7 @@ from ..text import card_language
 from .brand import brand_logo, current_brand
 from .greeting_texts import greeting_for_card
 from .raster import CardImage, print_image
+from .rasterhelper import helper_for_this_process
 from .renderer import CardData, CardWords, drawable_name, render_card, render_wave
 from .tokens import printed_address, qr_url
 
@@ -89,7 +90,8 @@ def card_pdf(card: Card, profile: str | None = None, start: int = 1) -> bytes:
 def card_image(card: Card, profile: str | None = None) -> CardImage:
     """Render one card and rasterise it as its printer prints it (a browser station's card)."""
     data = build_card(card, profile)
-    return print_image(render_card(data), data.profile)
+    helper = helper_for_this_process() if current_app.config["CARD_RASTER_HELPER"] else None
+    return print_image(render_card(data), data.profile, helper)
 
 
 def wave_pdf(cards: list[Card], profile: str | None = None, start: int = 1) -> bytes:
