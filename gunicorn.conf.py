@@ -87,10 +87,13 @@ def on_exit(server):
 
 
 def post_worker_init(worker):
-    """Start the worker's spool applier: webhook deliveries kept while the database was away."""
+    """Start the worker's spool applier (webhook deliveries kept while the database was
+    away) and, on SQLite, its WAL checkpointer (checkpoints off the requests' commits)."""
     from greetings.intake.spool import start_applier
+    from greetings.ops.checkpoints import start_for_app
 
     start_applier(worker.wsgi)
+    start_for_app(worker.wsgi)
 
 
 def child_exit(server, worker):

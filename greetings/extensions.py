@@ -59,6 +59,11 @@ def init_app(app):
             _tune_sqlite(
                 db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_SYNCHRONOUS"]
             )
+            # Checkpoints in a worker's thread, not inside a request's COMMIT. (Imported
+            # here: greetings.ops imports this module.)
+            from .ops.checkpoints import bound_autocheckpoint
+
+            bound_autocheckpoint(db.engine, int(app.config["SQLITE_WAL_AUTOCHECKPOINT"]))
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str):
