@@ -6,7 +6,8 @@ the database file (a checkpoint) inside the COMMIT that takes the WAL past
 1,000 pages (~30 ms for commits that touch scattered pages of a 31 MB database on the
 benchmark's disk; docs/benchmarks.md). Where a `Checkpointer` runs, it checkpoints
 PASSIVE (never waiting on a reader or a writer) every SQLITE_CHECKPOINT_SECONDS, and the
-connections of its process checkpoint inline only past SQLITE_WAL_AUTOCHECKPOINT pages:
+connections of its process checkpoint inline only past SQLITE_WAL_AUTOCHECKPOINT pages
+(greetings.extensions.inline_checkpoint_at):
 the bound for when the thread cannot keep up (a reader holding an old snapshot, a burst of
 writes), so the WAL never grows without limit. Elsewhere (a CLI command, the job worker,
 tests) connections keep SQLite's default. The durability of a commit is the synchronous
@@ -19,12 +20,11 @@ import logging
 import os
 import threading
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-log = logging.getLogger(__name__)
+from ..extensions import db, inline_checkpoint_at
 
-SQLITE_DEFAULT_AUTOCHECKPOINT = 1000  # SQLite's own, where no checkpointer runs
+log = logging.getLogger(__name__)
 
 _running: dict[tuple[int, int], Checkpointer] = {}
 _lock = threading.Lock()
@@ -33,12 +33,18 @@ _lock = threading.Lock()
 class Checkpointer(threading.Thread):
     """Checkpoint one SQLite database every `seconds`, PASSIVE, until stopped."""
 
-    def __init__(self, engine: Engine, seconds: float):
+    def __init__(self, engine: Engine, seconds: float, bound_pages: int):
         super().__init__(name="greetings-checkpoint", daemon=True)
-        self.engine, self.seconds = engine, seconds
+        self.engine, self.seconds, self.bound_pages = engine, seconds, bound_pages
         self.stopping = threading.Event()
         # SQLite's answer to the last checkpoint: (busy, frames in the WAL, frames copied).
         self.last: tuple[int, int, int] | None = None
+
+    def start(self):
+        """Start checkpointing; from now on this process's commits checkpoint only past
+        the bound."""
+        super().start()
+        inline_checkpoint_at(self.engine, self.bound_pages)
 
     def run(self):
         """Checkpoint until stopped; never let an error end the thread."""
@@ -49,7 +55,9 @@ class Checkpointer(threading.Thread):
                 log.exception("sqlite: the WAL checkpoint failed")
 
     def stop(self, timeout: float = 10.0) -> bool:
-        """Stop the thread (after a checkpoint under way); tell whether it has ended."""
+        """Stop the thread (after a checkpoint under way); tell whether it has ended. The
+        process's commits checkpoint at SQLite's default again."""
+        inline_checkpoint_at(self.engine, None)
         self.stopping.set()
         if self.is_alive():
             self.join(timeout)
@@ -85,14 +93,14 @@ def running(engine: Engine) -> Checkpointer | None:
 def start_for_app(app) -> Checkpointer | None:
     """Start the checkpointer of the app's database in this process (gunicorn.conf.py
     does, in each worker), every SQLITE_CHECKPOINT_SECONDS; None where there is none."""
-    from ..extensions import db
-
     with app.app_context():
         engine = db.engine
-    return start_checkpointer(engine, float(app.config["SQLITE_CHECKPOINT_SECONDS"]))
+    return start_checkpointer(engine, float(app.config["SQLITE_CHECKPOINT_SECONDS"]),
+                              int(app.config["SQLITE_WAL_AUTOCHECKPOINT"]))
 
 
-def start_checkpointer(engine: Engine, seconds: float) -> Checkpointer | None:
+def start_checkpointer(engine: Engine, seconds: float,
+                       bound_pages: int = 10_000) -> Checkpointer | None:
     """Start this process's checkpointer for the engine's SQLite file, once (again after
     a fork); None for PostgreSQL, an in-memory database, or `seconds` ≤ 0 (turned off)."""
     database = engine.url.database
@@ -103,25 +111,6 @@ def start_checkpointer(engine: Engine, seconds: float) -> Checkpointer | None:
     with _lock:
         thread = _running.get(key)
         if thread is None or not thread.is_alive():
-            thread = _running[key] = Checkpointer(engine, seconds)
+            thread = _running[key] = Checkpointer(engine, seconds, bound_pages)
             thread.start()
     return thread
-
-
-def bound_autocheckpoint(engine: Engine, pages: int) -> None:
-    """Let the engine's connections checkpoint inline only past `pages` while a
-    checkpointer runs in their process, and at SQLite's default otherwise.
-
-    Set when a connection is handed out, not when it is opened: a connection opened before
-    the thread started (at the app's start) would otherwise keep checkpointing inline.
-    One PRAGMA per connection and change, not per request.
-    """
-
-    @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection, record, _proxy):
-        wanted = int(pages) if running(engine) else SQLITE_DEFAULT_AUTOCHECKPOINT
-        if record.info.get("wal_autocheckpoint") != wanted:
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA wal_autocheckpoint={wanted}")
-            cursor.close()
-            record.info["wal_autocheckpoint"] = wanted

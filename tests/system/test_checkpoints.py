@@ -10,13 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from greetings.extensions import db
-from greetings.ops.checkpoints import (
-    SQLITE_DEFAULT_AUTOCHECKPOINT,
-    running,
-    start_checkpointer,
-    start_for_app,
-)
+from greetings.extensions import SQLITE_DEFAULT_AUTOCHECKPOINT, db
+from greetings.ops.checkpoints import running, start_checkpointer, start_for_app
 from tests.conftest import make_app, serve
 
 ROOT = Path(__file__).resolve().parents[2]
