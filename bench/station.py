@@ -24,7 +24,8 @@ One run starts the real app under gunicorn with 2 sync workers on a fresh SQLite
    PDF; that code's window.greetingsPdfReady is read too, so the same script measures
    both). Resource Timing and the page's marks split it: the scan's POST, the page until
    the card's frame is set, and the frame until its load event (a station whose answer
-   has no card asks for the PDF with a GET, then split out too). The same scan is then timed
+   has no card asks for the PDF with a GET, then split out too), and gunicorn's access log
+   tells the app's own time in the wait for the server's answer. The same scan is then timed
    from a plain HTTP client with the station's cookies, to tell the browser's share from
    the server's. The page's CSP forbids eval, so the waiting is done with page.evaluate
    (CDP), never wait_for_function.
@@ -314,6 +315,8 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
              ("      fetch start → connected (a new connection, or none)", connecting),
              ("      connected → request sent", after_connect),
              ("    request sent → first byte (the server's answer)", post_wait),
+             ("      of it in gunicorn (its access log: request read → answer written)",
+              server_times(server, len(warm), len(numbers))),
              ("    first byte → last byte", post_body),
              ("  answer → card's frame set (JSON, srcdoc or blob, DOM)", gap),
              ("  GET insert.pdf (request → last byte; none when the card came inline)",
@@ -330,6 +333,15 @@ def bench_browser(server: GunicornServer, numbers: list[str], warm: list[str],
         rows += burst_rows(burst_result, len(burst), percentile(total, 0.50))
     rows += scan_without_browser(server, direct, cookies, csrf)
     return rows, means
+
+
+def server_times(server: GunicornServer, skip: int, count: int) -> list[float]:
+    """The server's own time for the scans skip … skip + count, from gunicorn's access log
+    (answered in the order sent: one scan at a time): what of the wait for the server's
+    answer was the app's, and what was the way to it (connection, accept, the network)."""
+    scans = [line for line in server.access_log()
+             if line.get("method") == "POST" and line.get("path") == "/station/scan"]
+    return [line["duration_ms"] for line in scans[skip:skip + count]]
 
 
 # The burst's scanner, inside the page: every key of every scan is scheduled up front on

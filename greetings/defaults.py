@@ -30,6 +30,10 @@ LANGUAGES = list(text.LANGUAGES)
 RETENTION_DAYS = 180
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_SYNCHRONOUS = "FULL"
+# In an app server's worker a thread checkpoints the WAL this often (0: never), and its
+# requests' commits checkpoint only past this many pages (~40 MB), the WAL's bound.
+SQLITE_CHECKPOINT_SECONDS = 1.0
+SQLITE_WAL_AUTOCHECKPOINT = 10_000
 # Redis of the job queue and, unless RATELIMIT_STORAGE_URI says otherwise, of rate limits.
 REDIS_URL = None
 # None means: REDIS_URL when set (limits shared by every worker and server), else memory://.

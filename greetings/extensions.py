@@ -29,8 +29,10 @@ login = LoginManager()
 babel = Babel()
 
 __all__ = ["babel", "commit_keeping_loaded", "csrf", "db", "get_locale",
-           "hold_sqlite_write_lock", "limiter", "login", "migrate"]
+           "hold_sqlite_write_lock", "inline_checkpoint_at", "limiter", "login", "migrate"]
 _WRITE_LOCK = "sqlite_write_lock"
+SQLITE_DEFAULT_AUTOCHECKPOINT = 1000  # SQLite's own: a commit past 1,000 WAL pages checkpoints
+_inline_checkpoint: dict[tuple[int, int], int] = {}  # (pid, engine) → pages, see below
 
 
 def select_locale():
@@ -76,6 +78,33 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str):
         # is synced. NORMAL (still crash-safe for the app) is an instance-config choice.
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
+
+    # When a connection is handed out, not when it is opened: one opened before a
+    # checkpointer started (at the app's start) would go on checkpointing inside commits.
+    # One PRAGMA per connection and change, not per request.
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        wanted = _inline_checkpoint.get((os.getpid(), id(engine)), SQLITE_DEFAULT_AUTOCHECKPOINT)
+        if record.info.get("wal_autocheckpoint") != wanted:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(wanted)}")
+            cursor.close()
+            record.info["wal_autocheckpoint"] = wanted
+
+
+def inline_checkpoint_at(engine: Engine, pages: int | None) -> None:
+    """Let this process's SQLite connections of `engine` checkpoint the WAL inside a
+    commit only past `pages` (None: at SQLite's default, 1,000), from their next checkout.
+
+    A background checkpointer (greetings.ops.checkpoints) sets it while it runs: the
+    request's COMMIT then no longer copies the WAL into the database file, and `pages`
+    bounds the WAL should the thread fall behind.
+    """
+    key = (os.getpid(), id(engine))
+    if pages is None:
+        _inline_checkpoint.pop(key, None)
+    else:
+        _inline_checkpoint[key] = int(pages)
 
 
 def commit_keeping_loaded() -> None:

@@ -15,6 +15,7 @@ Public API:
   CardData.accent gives it the brand's colour.
 - drawable_name(name) -> str | None: the name as the card would print it, or None when
   the card's fonts cannot draw it (the card then uses the neutral salutation).
+- preload_fonts() -> bool: load every face now (an app server's start), the CJK one too.
 - qr_version(url) -> int: the QR version a URL gives (its size on the card).
 - prepare_signature(raw) -> (png, 1-bit png), SignatureRejected: clean a signature upload.
 - admit_image(raw), ImageRejected (SignatureRejected is one), prepare_logo: uploads are
@@ -27,7 +28,7 @@ layouts.py (themes and profiles as data), flow.py (arranges one card's elements)
 fonts.py, images.py, masks.py, signatures.py, render.py.
 """
 
-from .fonts import drawable_name
+from .fonts import drawable_name, preload_fonts
 from .images import ImageRejected, admit_image, prepare_logo
 from .layouts import DEFAULT_THEME, PROFILES, THEMES
 from .qr import qr_version
@@ -35,5 +36,5 @@ from .render import CardData, CardWords, render_card, render_wave
 from .signatures import SignatureRejected, prepare_signature
 
 __all__ = ["CardData", "CardWords", "render_card", "render_wave", "prepare_signature",
-           "SignatureRejected", "qr_version", "drawable_name", "PROFILES",
+           "SignatureRejected", "qr_version", "drawable_name", "preload_fonts", "PROFILES",
            "admit_image", "ImageRejected", "prepare_logo", "THEMES", "DEFAULT_THEME"]
