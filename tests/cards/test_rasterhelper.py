@@ -142,7 +142,7 @@ def test_a_forked_child_gets_its_own_helper():
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
         theirs = rasterhelper.helper_for_this_process()
-        os.write(write, b"own" if theirs is not ours else b"shared")
+        os.write(write, b"own" if theirs is not ours else b"parent's")
         os._exit(0)
     os.close(write)
     try:
