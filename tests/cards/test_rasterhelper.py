@@ -120,14 +120,17 @@ def test_the_helper_leaves_when_its_server_process_is_killed(tmp_path):
         import time
         from greetings.cards.rasterhelper import helper_for_this_process
         helper = helper_for_this_process()
-        while not helper.warm():
+        deadline = time.monotonic() + 60
+        while not helper.warm() and time.monotonic() < deadline:
             time.sleep(0.05)
-        print(helper.pid, flush=True)
+        print(helper.pid if helper.warm() else "none", flush=True)
         time.sleep(120)
     """)
     server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
-        helper_pid = int(server.stdout.readline())
+        answer = server.stdout.readline().strip()
+        assert answer.isdigit(), f"the helper did not start: {answer!r}"
+        helper_pid = int(answer)
         assert not process_gone(helper_pid)
     finally:
         server.kill()
