@@ -73,8 +73,8 @@ INSERT_PROFILE = "a6"
 # settings override it, as they do BRAND_ACCENT, which the card uses as its accent colour.
 CARD_THEME = "warm"
 # Each server process keeps a helper process that renders the lower half of a browser
-# station's card image beside it (greetings/cards/rasterhelper.py): ~9 ms less per scan,
-# ~45 MB more per process. False: every card is drawn in the request's own process.
+# station's card image beside it (greetings/cards/rasterhelper.py): ~8 ms less per A6
+# card (p50), ~35 MB more per process. False: every card is drawn in the request's own process.
 CARD_RASTER_HELPER = True
 # Print the feedback URL (and its QR code) in upper case: a smaller QR code.
 QR_UPPERCASE = True
